@@ -1,1 +1,149 @@
-fn main() {}
+//! `cargo xtask`: the project's own tooling. It turns the markdown API doc into the OpenAPI spec
+//! (and back), checks that committed generated files are current, and runs the test suite.
+//! See the README for the chain these commands maintain.
+
+mod bench;
+mod codegen;
+mod diag;
+mod dialect;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Project tooling: doc → spec → code, and their checks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert the markdown API doc into OpenAPI 3.0.3 JSON.
+    Openapi {
+        /// The markdown doc [default: openapi/backend-api.md].
+        #[arg(long)]
+        doc: Option<PathBuf>,
+        /// Where the spec goes [default: the doc's path with `.json`].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write nothing; fail if the file on disk is not what the doc converts to.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Render a converted spec back into the markdown dialect.
+    Markdown {
+        /// The spec [default: openapi/backend-api.json].
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Where the markdown goes [default: the spec's path with `.md`].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write nothing; fail if the file on disk is not what the spec renders to.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Time the converter on a generated doc with many endpoints (release build).
+    BenchOpenapi {
+        /// Endpoints in the generated doc.
+        #[arg(long, default_value_t = 1000)]
+        endpoints: usize,
+        /// Timed runs of each step; the table shows the median.
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+    },
+    /// Run the whole test suite: what CI runs after its format and lint checks.
+    Test,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Openapi { doc, out, check } => openapi(doc, out, check),
+        Command::Markdown { spec, out, check } => markdown(spec, out, check),
+        Command::BenchOpenapi { endpoints, runs } => bench::openapi(endpoints, runs),
+        Command::Test => test::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace's top folder: defaults are relative to it, whatever the current directory.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+}
+
+pub const DEFAULT_DOC: &str = "openapi/backend-api.md";
+pub const DEFAULT_SPEC: &str = "openapi/backend-api.json";
+
+/// An input path as the user gave it (relative to the current directory), or the default under
+/// the workspace root; and the name to show for it in messages.
+fn input(given: Option<PathBuf>, default: &str) -> (PathBuf, String) {
+    match given {
+        Some(p) => {
+            let shown = p.display().to_string();
+            (p, shown)
+        }
+        None => (root().join(default), default.to_string()),
+    }
+}
+
+/// The command that regenerates an output, as a user would type it.
+fn command_line(cmd: &str, pairs: &[(&str, &Option<PathBuf>)]) -> String {
+    let mut s = format!("cargo xtask {cmd}");
+    for (flag, value) in pairs {
+        if let Some(v) = value {
+            s.push_str(&format!(" --{flag} {}", v.display()));
+        }
+    }
+    s
+}
+
+fn openapi(doc: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<()> {
+    let command = command_line("openapi", &[("doc", &doc), ("out", &out)]);
+    let out = out.unwrap_or_else(|| match &doc {
+        Some(d) => d.with_extension("json"),
+        None => root().join(DEFAULT_SPEC),
+    });
+    let (doc, shown) = input(doc, DEFAULT_DOC);
+    let text =
+        std::fs::read_to_string(&doc).with_context(|| format!("reading {}", doc.display()))?;
+    let note = format!("Generated from {shown} by `{command}`. Do not edit by hand: edit the markdown and run the command again.");
+    let spec = dialect::markdown_to_spec(&text, &shown, &note).map_err(|d| {
+        let n = d.items.len();
+        anyhow::anyhow!(
+            "{d}{n} problem{} in {shown}; nothing written",
+            if n == 1 { "" } else { "s" }
+        )
+    })?;
+    codegen::write_or_check(&out, &dialect::spec_text(&spec), check, &command)
+}
+
+fn markdown(spec: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<()> {
+    let command = command_line("markdown", &[("spec", &spec), ("out", &out)]);
+    let out = out.unwrap_or_else(|| match &spec {
+        Some(s) => s.with_extension("md"),
+        None => root().join(DEFAULT_DOC),
+    });
+    let (spec, shown) = input(spec, DEFAULT_SPEC);
+    let text =
+        std::fs::read_to_string(&spec).with_context(|| format!("reading {}", spec.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{shown} is not JSON"))?;
+    let md = dialect::spec_to_markdown(&value).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    codegen::write_or_check(&out, &md, check, &command)
+}

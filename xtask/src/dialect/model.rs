@@ -1,0 +1,94 @@
+//! The document model: what a markdown API doc of the dialect says, before any OpenAPI is involved.
+//!
+//! Both directions go through it: markdown is parsed into a [`Doc`] and converted to a spec, and a
+//! spec is read back into a [`Doc`] and rendered as markdown. Keeping the model this close to the
+//! text (Go type spellings, raw notes, raw example text) is what lets the round trip be exact.
+
+/// A whole document: `# title`, then `##` sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    pub title: String,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Section {
+    /// `## name` followed by `###` operations; becomes an OpenAPI tag.
+    Group(Group),
+    /// `## 错误码列表`: the error-code table.
+    ErrorCodes(Vec<ErrorCode>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub line: usize,
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// The `###` heading.
+    pub summary: String,
+    /// The text between the heading and `#### 请求URL:`.
+    pub description: String,
+    pub line: usize,
+    /// `请求URL`, with the line it stands on.
+    pub path: Located<String>,
+    /// `请求方式`, upper case as written.
+    pub method: Located<String>,
+    /// `请求格式`: `query`, `json` or `form-data`.
+    pub format: Located<String>,
+    /// `所需权限`: `无` or a permission name.
+    pub permission: String,
+    /// `请求参数`: the parameter table first, then the `pkg.Type` tables it uses.
+    pub request: Vec<Table>,
+    pub request_example: Option<Example>,
+    /// `返回参数`: the response body table first, then the `pkg.Type` tables it uses.
+    pub response: Vec<Table>,
+    pub response_example: Option<Example>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub line: usize,
+}
+
+/// A `|字段名|类型|备注|` table; `name` is the `pkg.Type` heading above it (none for the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: Option<String>,
+    pub line: usize,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    /// The Go type exactly as written (`[]backend.TaskItem`, `表单文件`, …).
+    pub go_type: String,
+    /// The 备注 cell exactly as written (description, maybe an enum note).
+    pub note: String,
+    pub line: usize,
+}
+
+/// The text between the fences of a 请求示例 / 返回示例 block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    pub text: String,
+    /// The line of the first line inside the fence.
+    pub line: usize,
+}
+
+/// A row of `|错误码|错误信息|备注|`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: i64,
+    pub name: String,
+    pub note: String,
+    pub line: usize,
+}
+
+/// The heading of the error-code section; every other `##` heading is a group.
+pub const ERROR_CODES_HEADING: &str = "错误码列表";
