@@ -18,19 +18,12 @@ pub fn write_or_check(path: &Path, content: &str, check: bool, command: &str) ->
     if current.as_deref() == Some(content) {
         return Ok(());
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .context("output path has no file name")?
-        .to_string_lossy();
+    let name = path.file_name().context("output path has no file name")?.to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     std::fs::write(&tmp, content).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
 }
 
@@ -42,29 +35,15 @@ mod tests {
     fn check_names_the_command_and_write_replaces() {
         let dir = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
         let path = dir.join("out.json");
-        let err = write_or_check(&path, "a\n", true, "cargo xtask openapi")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("missing") && err.contains("cargo xtask openapi"),
-            "{err}"
-        );
+        let err = write_or_check(&path, "a\n", true, "cargo xtask openapi").unwrap_err().to_string();
+        assert!(err.contains("missing") && err.contains("cargo xtask openapi"), "{err}");
         write_or_check(&path, "a\n", false, "x").unwrap();
         write_or_check(&path, "a\n", true, "x").unwrap();
-        let err = write_or_check(&path, "b\n", true, "cargo xtask openapi")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("stale") && err.contains("`cargo xtask openapi`"),
-            "{err}"
-        );
+        let err = write_or_check(&path, "b\n", true, "cargo xtask openapi").unwrap_err().to_string();
+        assert!(err.contains("stale") && err.contains("`cargo xtask openapi`"), "{err}");
         write_or_check(&path, "b\n", false, "x").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "b\n");
-        assert_eq!(
-            std::fs::read_dir(&dir).unwrap().count(),
-            1,
-            "no temporary file left behind"
-        );
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left behind");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -17,17 +17,11 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     pub fn new(file: impl Into<String>) -> Self {
-        Diagnostics {
-            file: file.into(),
-            items: Vec::new(),
-        }
+        Diagnostics { file: file.into(), items: Vec::new() }
     }
 
     pub fn error(&mut self, line: usize, message: impl Into<String>) {
-        self.items.push(Diagnostic {
-            line,
-            message: message.into(),
-        });
+        self.items.push(Diagnostic { line, message: message.into() });
     }
 
     /// `Ok(value)` when nothing was reported, else the sorted diagnostics.

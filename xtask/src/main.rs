@@ -3,22 +3,17 @@
 //! See the README for the chain these commands maintain.
 
 mod bench;
-mod codegen;
-mod diag;
-mod dialect;
 mod test;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use xtask::{codegen, dialect, root, DEFAULT_DOC, DEFAULT_SPEC};
 
 #[derive(Parser)]
-#[command(
-    name = "cargo xtask",
-    about = "Project tooling: doc → spec → code, and their checks"
-)]
+#[command(name = "cargo xtask", about = "Project tooling: doc → spec → code, and their checks")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -80,16 +75,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace's top folder: defaults are relative to it, whatever the current directory.
-pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-}
-
-pub const DEFAULT_DOC: &str = "openapi/backend-api.md";
-pub const DEFAULT_SPEC: &str = "openapi/backend-api.json";
-
 /// An input path as the user gave it (relative to the current directory), or the default under
 /// the workspace root; and the name to show for it in messages.
 fn input(given: Option<PathBuf>, default: &str) -> (PathBuf, String) {
@@ -120,15 +105,13 @@ fn openapi(doc: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<()
         None => root().join(DEFAULT_SPEC),
     });
     let (doc, shown) = input(doc, DEFAULT_DOC);
-    let text =
-        std::fs::read_to_string(&doc).with_context(|| format!("reading {}", doc.display()))?;
-    let note = format!("Generated from {shown} by `{command}`. Do not edit by hand: edit the markdown and run the command again.");
+    let text = std::fs::read_to_string(&doc).with_context(|| format!("reading {}", doc.display()))?;
+    let note = format!(
+        "Generated from {shown} by `{command}`. Do not edit by hand: edit the markdown and run the command again."
+    );
     let spec = dialect::markdown_to_spec(&text, &shown, &note).map_err(|d| {
         let n = d.items.len();
-        anyhow::anyhow!(
-            "{d}{n} problem{} in {shown}; nothing written",
-            if n == 1 { "" } else { "s" }
-        )
+        anyhow::anyhow!("{d}{n} problem{} in {shown}; nothing written", if n == 1 { "" } else { "s" })
     })?;
     codegen::write_or_check(&out, &dialect::spec_text(&spec), check, &command)
 }
@@ -140,10 +123,8 @@ fn markdown(spec: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<
         None => root().join(DEFAULT_DOC),
     });
     let (spec, shown) = input(spec, DEFAULT_SPEC);
-    let text =
-        std::fs::read_to_string(&spec).with_context(|| format!("reading {}", spec.display()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{shown} is not JSON"))?;
+    let text = std::fs::read_to_string(&spec).with_context(|| format!("reading {}", spec.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{shown} is not JSON"))?;
     let md = dialect::spec_to_markdown(&value).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     codegen::write_or_check(&out, &md, check, &command)
 }

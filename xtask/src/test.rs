@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::root;
+use xtask::root;
 
 pub fn run() -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -24,29 +24,22 @@ pub fn run() -> Result<()> {
 /// Every spec the converter produced and the repo commits, checked by Python's
 /// `openapi-spec-validator`: an independent reading of OpenAPI 3.0, not our own.
 fn validate_specs() -> Result<()> {
-    let mut specs = vec![root().join(crate::DEFAULT_SPEC)];
+    let mut specs = vec![root().join(xtask::DEFAULT_SPEC)];
     let golden = root().join("xtask/tests/golden");
-    for entry in
-        std::fs::read_dir(&golden).with_context(|| format!("reading {}", golden.display()))?
-    {
+    for entry in std::fs::read_dir(&golden).with_context(|| format!("reading {}", golden.display()))? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "json") {
             specs.push(path);
         }
     }
     specs.sort();
-    let probe = Command::new("python3")
-        .args(["-c", "import openapi_spec_validator"])
-        .output();
+    let probe = Command::new("python3").args(["-c", "import openapi_spec_validator"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
         let msg = "openapi-spec-validator is not installed (pip install openapi-spec-validator)";
         if std::env::var_os("CI").is_some() {
             bail!("{msg}: CI must validate the specs");
         }
-        eprintln!(
-            "NOTE: {msg}; the {} specs were NOT validated as OpenAPI 3.0",
-            specs.len()
-        );
+        eprintln!("NOTE: {msg}; the {} specs were NOT validated as OpenAPI 3.0", specs.len());
         return Ok(());
     }
     let status = Command::new("python3")
@@ -57,9 +50,6 @@ fn validate_specs() -> Result<()> {
     if !status.success() {
         bail!("openapi-spec-validator refused a spec");
     }
-    println!(
-        "openapi-spec-validator: {} specs valid OpenAPI 3.0",
-        specs.len()
-    );
+    println!("openapi-spec-validator: {} specs valid OpenAPI 3.0", specs.len());
     Ok(())
 }

@@ -12,10 +12,7 @@ use super::model::*;
 use super::to_spec::{pretty, render_note, render_status_note, METHODS};
 
 pub fn from_spec(spec: &Value) -> Result<Doc, String> {
-    let schemas = spec["components"]["schemas"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+    let schemas = spec["components"]["schemas"].as_object().cloned().unwrap_or_default();
     let reader = Reader { schemas: &schemas };
 
     let mut groups: Vec<Group> = spec["tags"]
@@ -23,11 +20,7 @@ pub fn from_spec(spec: &Value) -> Result<Doc, String> {
         .into_iter()
         .flatten()
         .filter_map(|t| t["name"].as_str())
-        .map(|name| Group {
-            name: name.to_string(),
-            line: 0,
-            operations: Vec::new(),
-        })
+        .map(|name| Group { name: name.to_string(), line: 0, operations: Vec::new() })
         .collect();
 
     let mut ops: Vec<(u64, String, Operation)> = Vec::new();
@@ -47,11 +40,7 @@ pub fn from_spec(spec: &Value) -> Result<Doc, String> {
         let i = match groups.iter().position(|g| g.name == group) {
             Some(i) => i,
             None => {
-                groups.push(Group {
-                    name: group,
-                    line: 0,
-                    operations: Vec::new(),
-                });
+                groups.push(Group { name: group, line: 0, operations: Vec::new() });
                 groups.len() - 1
             }
         };
@@ -66,27 +55,17 @@ pub fn from_spec(spec: &Value) -> Result<Doc, String> {
                 let status = c["status"].as_u64().map(|s| s as u16);
                 let description = c["description"].as_str().unwrap_or("");
                 Ok(ErrorCode {
-                    code: c["code"]
-                        .as_i64()
-                        .ok_or_else(|| format!("x-error-codes: `code` missing in {c}"))?,
+                    code: c["code"].as_i64().ok_or_else(|| format!("x-error-codes: `code` missing in {c}"))?,
                     name: c["error"].as_str().unwrap_or("").to_string(),
-                    note: c["x-note"]
-                        .as_str()
-                        .map_or_else(|| render_status_note(status, description), str::to_string),
+                    note: c["x-note"].as_str().map_or_else(|| render_status_note(status, description), str::to_string),
                     line: 0,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let at = spec["x-error-codes-position"]
-            .as_u64()
-            .map_or(sections.len(), |p| p as usize)
-            .min(sections.len());
+        let at = spec["x-error-codes-position"].as_u64().map_or(sections.len(), |p| p as usize).min(sections.len());
         sections.insert(at, Section::ErrorCodes(codes));
     }
-    Ok(Doc {
-        title: spec["info"]["title"].as_str().unwrap_or("").to_string(),
-        sections,
-    })
+    Ok(Doc { title: spec["info"]["title"].as_str().unwrap_or("").to_string(), sections })
 }
 
 struct Reader<'a> {
@@ -106,28 +85,21 @@ impl Reader<'_> {
         self.schemas
             .values()
             .find(|s| s["x-go-name"].as_str() == Some(go_name))
-            .or_else(|| {
-                self.schemas
-                    .get(go_name.rsplit('.').next().unwrap_or(go_name))
-            })
+            .or_else(|| self.schemas.get(go_name.rsplit('.').next().unwrap_or(go_name)))
     }
 
     /// Follows a top-level `$ref` to its component.
     fn resolve<'v>(&'v self, schema: &'v Value) -> &'v Value {
         match schema["$ref"].as_str() {
-            Some(r) => self
-                .schemas
-                .get(r.rsplit('/').next().unwrap_or(r))
-                .unwrap_or(schema),
+            Some(r) => self.schemas.get(r.rsplit('/').next().unwrap_or(r)).unwrap_or(schema),
             None => schema,
         }
     }
 
     fn field(&self, name: &str, schema: &Value, description: Option<&str>) -> Field {
-        let go_type = schema["x-go-type"].as_str().map_or_else(
-            || gotype::spelling_of(schema, &|c| self.go_name(c)),
-            str::to_string,
-        );
+        let go_type = schema["x-go-type"]
+            .as_str()
+            .map_or_else(|| gotype::spelling_of(schema, &|c| self.go_name(c)), str::to_string);
         let note = match schema["x-note"].as_str() {
             Some(n) => n.to_string(),
             None => {
@@ -147,27 +119,14 @@ impl Reader<'_> {
                 render_note(description, values.as_deref())
             }
         };
-        Field {
-            name: name.to_string(),
-            go_type,
-            note,
-            line: 0,
-        }
+        Field { name: name.to_string(), go_type, note, line: 0 }
     }
 
     fn table(&self, name: Option<String>, schema: &Value) -> Table {
         let schema = self.resolve(schema);
-        let fields = schema["properties"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| self.field(k, v, None))
-            .collect();
-        Table {
-            name,
-            line: 0,
-            fields,
-        }
+        let fields =
+            schema["properties"].as_object().into_iter().flatten().map(|(k, v)| self.field(k, v, None)).collect();
+        Table { name, line: 0, fields }
     }
 
     fn named_tables(&self, o: &Value, key: &str) -> Result<Vec<Table>, String> {
@@ -177,22 +136,15 @@ impl Reader<'_> {
             .flatten()
             .filter_map(Value::as_str)
             .map(|go_name| {
-                let schema = self
-                    .component(go_name)
-                    .ok_or_else(|| format!("{key}: no component for `{go_name}`"))?;
+                let schema = self.component(go_name).ok_or_else(|| format!("{key}: no component for `{go_name}`"))?;
                 Ok(self.table(Some(go_name.to_string()), schema))
             })
             .collect()
     }
 
     fn operation(&self, path: &str, method: &str, o: &Value) -> Result<Operation, String> {
-        let located = |value: &str| Located {
-            value: value.to_string(),
-            line: 0,
-        };
-        let body = o["requestBody"]["content"]
-            .as_object()
-            .and_then(|c| c.iter().next());
+        let located = |value: &str| Located { value: value.to_string(), line: 0 };
+        let body = o["requestBody"]["content"].as_object().and_then(|c| c.iter().next());
         let params: Vec<&Value> = o["parameters"].as_array().into_iter().flatten().collect();
 
         let format = match (o["x-request-format"].as_str(), body) {
@@ -210,21 +162,13 @@ impl Reader<'_> {
         } else if !params.is_empty() {
             let fields = params
                 .iter()
-                .filter_map(|p| {
-                    Some(self.field(p["name"].as_str()?, &p["schema"], p["description"].as_str()))
-                })
+                .filter_map(|p| Some(self.field(p["name"].as_str()?, &p["schema"], p["description"].as_str())))
                 .collect();
-            request.push(Table {
-                name: None,
-                line: 0,
-                fields,
-            });
+            request.push(Table { name: None, line: 0, fields });
         }
         if request_example.is_none() {
             request_example = o.get("x-request-example").map(|v| Example {
-                text: o["x-request-example-text"]
-                    .as_str()
-                    .map_or_else(|| pretty(v), str::to_string),
+                text: o["x-request-example-text"].as_str().map_or_else(|| pretty(v), str::to_string),
                 line: 0,
             });
         }
@@ -232,22 +176,14 @@ impl Reader<'_> {
 
         let ok = o["responses"]
             .as_object()
-            .and_then(|r| {
-                r.iter()
-                    .find(|(status, _)| status.starts_with('2'))
-                    .map(|(_, v)| v)
-            })
+            .and_then(|r| r.iter().find(|(status, _)| status.starts_with('2')).map(|(_, v)| v))
             .ok_or_else(|| format!("{method} {path}: no 2xx response"))?;
         let media = &ok["content"]["application/json"];
         let mut response = vec![self.table(None, &media["schema"])];
         response.extend(self.named_tables(o, "x-response-types")?);
 
         Ok(Operation {
-            summary: o["summary"]
-                .as_str()
-                .or(o["operationId"].as_str())
-                .unwrap_or("")
-                .to_string(),
+            summary: o["summary"].as_str().or(o["operationId"].as_str()).unwrap_or("").to_string(),
             description: o["description"].as_str().unwrap_or("").to_string(),
             line: 0,
             path: located(path),
@@ -264,8 +200,6 @@ impl Reader<'_> {
 
 fn example(media: &Value, text_key: &str) -> Option<Example> {
     let value = media.get("example")?;
-    let text = media[text_key]
-        .as_str()
-        .map_or_else(|| pretty(value), str::to_string);
+    let text = media[text_key].as_str().map_or_else(|| pretty(value), str::to_string);
     Some(Example { text, line: 0 })
 }

@@ -35,110 +35,19 @@ pub struct IntKind {
 }
 
 const INTS: [(&str, IntKind); 13] = [
-    (
-        "int",
-        IntKind {
-            format: "int64",
-            signed: true,
-            bits: 64,
-        },
-    ),
-    (
-        "int8",
-        IntKind {
-            format: "int8",
-            signed: true,
-            bits: 8,
-        },
-    ),
-    (
-        "int16",
-        IntKind {
-            format: "int16",
-            signed: true,
-            bits: 16,
-        },
-    ),
-    (
-        "int32",
-        IntKind {
-            format: "int32",
-            signed: true,
-            bits: 32,
-        },
-    ),
-    (
-        "rune",
-        IntKind {
-            format: "int32",
-            signed: true,
-            bits: 32,
-        },
-    ),
-    (
-        "int64",
-        IntKind {
-            format: "int64",
-            signed: true,
-            bits: 64,
-        },
-    ),
-    (
-        "uint",
-        IntKind {
-            format: "uint64",
-            signed: false,
-            bits: 64,
-        },
-    ),
-    (
-        "uint8",
-        IntKind {
-            format: "uint8",
-            signed: false,
-            bits: 8,
-        },
-    ),
-    (
-        "byte",
-        IntKind {
-            format: "uint8",
-            signed: false,
-            bits: 8,
-        },
-    ),
-    (
-        "uint16",
-        IntKind {
-            format: "uint16",
-            signed: false,
-            bits: 16,
-        },
-    ),
-    (
-        "uint32",
-        IntKind {
-            format: "uint32",
-            signed: false,
-            bits: 32,
-        },
-    ),
-    (
-        "uint64",
-        IntKind {
-            format: "uint64",
-            signed: false,
-            bits: 64,
-        },
-    ),
-    (
-        "uintptr",
-        IntKind {
-            format: "uint64",
-            signed: false,
-            bits: 64,
-        },
-    ),
+    ("int", IntKind { format: "int64", signed: true, bits: 64 }),
+    ("int8", IntKind { format: "int8", signed: true, bits: 8 }),
+    ("int16", IntKind { format: "int16", signed: true, bits: 16 }),
+    ("int32", IntKind { format: "int32", signed: true, bits: 32 }),
+    ("rune", IntKind { format: "int32", signed: true, bits: 32 }),
+    ("int64", IntKind { format: "int64", signed: true, bits: 64 }),
+    ("uint", IntKind { format: "uint64", signed: false, bits: 64 }),
+    ("uint8", IntKind { format: "uint8", signed: false, bits: 8 }),
+    ("byte", IntKind { format: "uint8", signed: false, bits: 8 }),
+    ("uint16", IntKind { format: "uint16", signed: false, bits: 16 }),
+    ("uint32", IntKind { format: "uint32", signed: false, bits: 32 }),
+    ("uint64", IntKind { format: "uint64", signed: false, bits: 64 }),
+    ("uintptr", IntKind { format: "uint64", signed: false, bits: 64 }),
 ];
 
 impl IntKind {
@@ -168,29 +77,18 @@ pub fn parse(s: &str) -> Result<GoType, String> {
         return Ok(GoType::Slice(Box::new(parse(rest)?)));
     }
     if let Some(rest) = s.strip_prefix('[') {
-        let (n, elem) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("unknown type `{s}`"))?;
-        let n: u64 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("array length `{n}` in `{s}` is not a number"))?;
+        let (n, elem) = rest.split_once(']').ok_or_else(|| format!("unknown type `{s}`"))?;
+        let n: u64 = n.trim().parse().map_err(|_| format!("array length `{n}` in `{s}` is not a number"))?;
         return Ok(GoType::Array(n, Box::new(parse(elem)?)));
     }
     if let Some(rest) = s.strip_prefix('*') {
         return Ok(GoType::Ptr(Box::new(parse(rest)?)));
     }
     if let Some(rest) = s.strip_prefix("map[") {
-        let (key, value) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("unknown type `{s}`"))?;
+        let (key, value) = rest.split_once(']').ok_or_else(|| format!("unknown type `{s}`"))?;
         match parse(key)? {
             GoType::String | GoType::Int(_) => {}
-            _ => {
-                return Err(format!(
-                    "map key type `{key}` cannot be a JSON object key (use string or an integer)"
-                ))
-            }
+            _ => return Err(format!("map key type `{key}` cannot be a JSON object key (use string or an integer)")),
         }
         return Ok(GoType::Map(Box::new(parse(value)?)));
     }
@@ -217,8 +115,7 @@ pub fn parse(s: &str) -> Result<GoType, String> {
 fn is_type_name(s: &str) -> bool {
     let ident = |p: &str| {
         let mut cs = p.chars();
-        matches!(cs.next(), Some(c) if c.is_alphabetic() || c == '_')
-            && cs.all(|c| c.is_alphanumeric() || c == '_')
+        matches!(cs.next(), Some(c) if c.is_alphabetic() || c == '_') && cs.all(|c| c.is_alphanumeric() || c == '_')
     };
     match s.split_once('.') {
         Some((pkg, name)) => ident(pkg) && ident(name),
@@ -229,10 +126,7 @@ fn is_type_name(s: &str) -> bool {
 impl GoType {
     /// Whether Go can marshal this as `null`.
     pub fn nullable(&self) -> bool {
-        matches!(
-            self,
-            GoType::Slice(_) | GoType::Ptr(_) | GoType::Map(_) | GoType::Any
-        )
+        matches!(self, GoType::Slice(_) | GoType::Ptr(_) | GoType::Map(_) | GoType::Any)
     }
 
     /// Every `pkg.Type` this type mentions.
@@ -280,15 +174,7 @@ impl GoType {
             GoType::Time => json!({"type": "string", "format": "date-time"}),
             GoType::Any => json!({"nullable": true}),
             GoType::File => json!({"type": "string", "format": "binary"}),
-            GoType::Slice(t)
-                if matches!(
-                    **t,
-                    GoType::Int(IntKind {
-                        format: "uint8",
-                        ..
-                    })
-                ) =>
-            {
+            GoType::Slice(t) if matches!(**t, GoType::Int(IntKind { format: "uint8", .. })) => {
                 json!({"type": "string", "format": "byte", "nullable": true})
             }
             GoType::Slice(t) => {
@@ -325,19 +211,12 @@ pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 /// spec carries no `x-go-type` (a converted spec only writes one where this guess would be wrong).
 /// `go_name` maps a component name to its `pkg.Type`.
 pub fn spelling_of(schema: &Value, go_name: &dyn Fn(&str) -> String) -> String {
-    let nullable = schema
-        .get("nullable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let nullable = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
     let ptr = |t: String| if nullable { format!("*{t}") } else { t };
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         return go_name(r.rsplit('/').next().unwrap_or(r));
     }
-    if let Some([one]) = schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
+    if let Some([one]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
         return ptr(spelling_of(one, go_name));
     }
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
@@ -352,23 +231,13 @@ pub fn spelling_of(schema: &Value, go_name: &dyn Fn(&str) -> String) -> String {
         Some("integer") => {
             let name = INTS
                 .iter()
-                .find(|(name, k)| {
-                    k.format == format
-                        && !matches!(*name, "int" | "uint" | "rune" | "byte" | "uintptr")
-                })
+                .find(|(name, k)| k.format == format && !matches!(*name, "int" | "uint" | "rune" | "byte" | "uintptr"))
                 .map_or("int64", |(name, _)| name);
             ptr(name.into())
         }
-        Some("number") => ptr(if format == "float" {
-            "float32"
-        } else {
-            "float64"
-        }
-        .into()),
+        Some("number") => ptr(if format == "float" { "float32" } else { "float64" }.into()),
         Some("array") => {
-            let items = schema
-                .get("items")
-                .map_or("interface{}".into(), |i| spelling_of(i, go_name));
+            let items = schema.get("items").map_or("interface{}".into(), |i| spelling_of(i, go_name));
             match (schema.get("minItems"), schema.get("maxItems")) {
                 (Some(a), Some(b)) if a == b && !nullable => format!("[{a}]{items}"),
                 _ => format!("[]{items}"),
@@ -399,27 +268,15 @@ mod tests {
 
     #[test]
     fn integers_carry_schemars_formats_and_bounds() {
-        assert_eq!(
-            schema_of("int"),
-            json!({"type": "integer", "format": "int64"})
-        );
-        assert_eq!(
-            schema_of("int8"),
-            json!({"type": "integer", "format": "int8", "minimum": -128, "maximum": 127})
-        );
-        assert_eq!(
-            schema_of("uint8"),
-            json!({"type": "integer", "format": "uint8", "minimum": 0, "maximum": 255})
-        );
+        assert_eq!(schema_of("int"), json!({"type": "integer", "format": "int64"}));
+        assert_eq!(schema_of("int8"), json!({"type": "integer", "format": "int8", "minimum": -128, "maximum": 127}));
+        assert_eq!(schema_of("uint8"), json!({"type": "integer", "format": "uint8", "minimum": 0, "maximum": 255}));
         assert_eq!(schema_of("byte"), schema_of("uint8"));
         assert_eq!(
             schema_of("int32"),
             json!({"type": "integer", "format": "int32", "minimum": -2147483648i64, "maximum": 2147483647})
         );
-        assert_eq!(
-            schema_of("uint64"),
-            json!({"type": "integer", "format": "uint64", "minimum": 0})
-        );
+        assert_eq!(schema_of("uint64"), json!({"type": "integer", "format": "uint64", "minimum": 0}));
     }
 
     #[test]
@@ -428,27 +285,15 @@ mod tests {
             schema_of("[]int64"),
             json!({"type": "array", "items": {"type": "integer", "format": "int64"}, "nullable": true})
         );
-        assert_eq!(
-            schema_of("*backend.X"),
-            json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true})
-        );
-        assert_eq!(
-            schema_of("*string"),
-            json!({"type": "string", "nullable": true})
-        );
-        assert_eq!(
-            schema_of("**string"),
-            json!({"type": "string", "nullable": true})
-        );
+        assert_eq!(schema_of("*backend.X"), json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true}));
+        assert_eq!(schema_of("*string"), json!({"type": "string", "nullable": true}));
+        assert_eq!(schema_of("**string"), json!({"type": "string", "nullable": true}));
         assert_eq!(
             schema_of("map[string]bool"),
             json!({"type": "object", "additionalProperties": {"type": "boolean"}, "nullable": true})
         );
         assert_eq!(schema_of("interface{}"), json!({"nullable": true}));
-        assert_eq!(
-            schema_of("[]byte"),
-            json!({"type": "string", "format": "byte", "nullable": true})
-        );
+        assert_eq!(schema_of("[]byte"), json!({"type": "string", "format": "byte", "nullable": true}));
         assert_eq!(
             schema_of("[][]a.B")["items"],
             json!({"type": "array", "items": {"$ref": "#/components/schemas/B"}, "nullable": true})
@@ -457,23 +302,11 @@ mod tests {
 
     #[test]
     fn other_types() {
-        assert_eq!(
-            schema_of("time.Time"),
-            json!({"type": "string", "format": "date-time"})
-        );
-        assert_eq!(
-            schema_of("表单文件"),
-            json!({"type": "string", "format": "binary"})
-        );
-        assert_eq!(
-            schema_of("float32"),
-            json!({"type": "number", "format": "float"})
-        );
+        assert_eq!(schema_of("time.Time"), json!({"type": "string", "format": "date-time"}));
+        assert_eq!(schema_of("表单文件"), json!({"type": "string", "format": "binary"}));
+        assert_eq!(schema_of("float32"), json!({"type": "number", "format": "float"}));
         assert_eq!(schema_of("[2]bool")["minItems"], json!(2));
-        assert_eq!(
-            parse("map[int]string").unwrap(),
-            GoType::Map(Box::new(GoType::String))
-        );
+        assert_eq!(parse("map[int]string").unwrap(), GoType::Map(Box::new(GoType::String)));
     }
 
     #[test]

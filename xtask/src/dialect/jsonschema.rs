@@ -27,28 +27,16 @@ pub fn to_json_schema(schema: &Value, how: Strictness) -> Value {
             "properties" => Value::Object(
                 value
                     .as_object()
-                    .map(|props| {
-                        props
-                            .iter()
-                            .map(|(k, v)| (k.clone(), to_json_schema(v, how)))
-                            .collect()
-                    })
+                    .map(|props| props.iter().map(|(k, v)| (k.clone(), to_json_schema(v, how))).collect())
                     .unwrap_or_default(),
             ),
             "items" | "additionalProperties" | "not" => to_json_schema(value, how),
-            "allOf" | "anyOf" | "oneOf" => Value::Array(
-                value
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|s| to_json_schema(s, how))
-                    .collect(),
-            ),
+            "allOf" | "anyOf" | "oneOf" => {
+                Value::Array(value.as_array().into_iter().flatten().map(|s| to_json_schema(s, how)).collect())
+            }
             "$ref" => value.clone(),
             // Annotations and extensions mean nothing to a validator.
-            "nullable" | "example" | "discriminator" | "xml" | "externalDocs" | "deprecated" => {
-                continue
-            }
+            "nullable" | "example" | "discriminator" | "xml" | "externalDocs" | "deprecated" => continue,
             k if k.starts_with("x-") => continue,
             _ => value.clone(),
         };
@@ -62,18 +50,12 @@ pub fn to_json_schema(schema: &Value, how: Strictness) -> Value {
             _ => None,
         };
         if let (Some(zero), Some(Value::Array(values))) = (zero, out.get_mut("enum")) {
-            if !values
-                .iter()
-                .any(|v| v == &zero || v.as_f64().is_some_and(|f| f == 0.0) && zero == json!(0))
-            {
+            if !values.iter().any(|v| v == &zero || v.as_f64().is_some_and(|f| f == 0.0) && zero == json!(0)) {
                 values.push(zero);
             }
         }
     }
-    if how.no_extra_properties
-        && out.contains_key("properties")
-        && !out.contains_key("additionalProperties")
-    {
+    if how.no_extra_properties && out.contains_key("properties") && !out.contains_key("additionalProperties") {
         out.insert("additionalProperties".into(), json!(false));
     }
     if obj.get("nullable").and_then(Value::as_bool) == Some(true) {
@@ -86,10 +68,7 @@ pub fn to_json_schema(schema: &Value, how: Strictness) -> Value {
             }
             // A nullable schema without a type already takes anything, `null` included; one built
             // of other schemas (`allOf: [$ref]`) takes `null` as an alternative.
-            None if out.contains_key("allOf")
-                || out.contains_key("$ref")
-                || out.contains_key("anyOf") =>
-            {
+            None if out.contains_key("allOf") || out.contains_key("$ref") || out.contains_key("anyOf") => {
                 return json!({"anyOf": [Value::Object(out), {"type": "null"}]});
             }
             _ => {}
@@ -130,10 +109,7 @@ impl Checker {
     pub fn check(&self, value: &Value) -> Vec<Failure> {
         self.validator
             .iter_errors(value)
-            .map(|e| Failure {
-                pointer: e.instance_path().to_string(),
-                message: e.to_string(),
-            })
+            .map(|e| Failure { pointer: e.instance_path().to_string(), message: e.to_string() })
             .collect()
     }
 }
@@ -143,11 +119,7 @@ pub fn convert_components(schemas: &Value, how: Strictness) -> Value {
     Value::Object(
         schemas
             .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), to_json_schema(v, how)))
-                    .collect()
-            })
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), to_json_schema(v, how))).collect())
             .unwrap_or_default(),
     )
 }
@@ -156,34 +128,19 @@ pub fn convert_components(schemas: &Value, how: Strictness) -> Value {
 mod tests {
     use super::*;
 
-    const STRICT: Strictness = Strictness {
-        no_extra_properties: true,
-        zero_values_in_enums: false,
-    };
+    const STRICT: Strictness = Strictness { no_extra_properties: true, zero_values_in_enums: false };
 
     #[test]
     fn nullable_becomes_a_null_type() {
         assert_eq!(
-            to_json_schema(
-                &json!({"type": "array", "items": {"type": "string"}, "nullable": true}),
-                STRICT
-            ),
+            to_json_schema(&json!({"type": "array", "items": {"type": "string"}, "nullable": true}), STRICT),
             json!({"type": ["array", "null"], "items": {"type": "string"}})
         );
         assert_eq!(
-            to_json_schema(
-                &json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true}),
-                STRICT
-            ),
+            to_json_schema(&json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true}), STRICT),
             json!({"anyOf": [{"allOf": [{"$ref": "#/components/schemas/X"}]}, {"type": "null"}]})
         );
-        assert_eq!(
-            to_json_schema(
-                &json!({"nullable": true, "x-go-type": "interface{}"}),
-                STRICT
-            ),
-            json!({})
-        );
+        assert_eq!(to_json_schema(&json!({"nullable": true, "x-go-type": "interface{}"}), STRICT), json!({}));
     }
 
     #[test]
@@ -201,19 +158,14 @@ mod tests {
         let failures = checker.check(&json!({"x": {"n": 300}}));
         assert_eq!(failures.len(), 1);
         assert_eq!(failures[0].pointer, "/x/n");
-        assert!(!checker
-            .check(&json!({"x": {"n": 1}, "extra": 1}))
-            .is_empty());
+        assert!(!checker.check(&json!({"x": {"n": 1}, "extra": 1})).is_empty());
         assert!(!checker.check(&json!({})).is_empty());
     }
 
     #[test]
     fn zero_values_pass_enums_only_when_asked() {
         let schema = json!({"type": "string", "enum": ["image", "video"]});
-        let lenient = Strictness {
-            no_extra_properties: true,
-            zero_values_in_enums: true,
-        };
+        let lenient = Strictness { no_extra_properties: true, zero_values_in_enums: true };
         let ok = Checker::new(&to_json_schema(&schema, lenient), &json!({})).unwrap();
         assert!(ok.check(&json!("")).is_empty());
         assert!(!ok.check(&json!("audio")).is_empty());

@@ -9,27 +9,12 @@ use super::model::*;
 use crate::diag::Diagnostics;
 
 /// The `####` sub-headings of an operation, in the order the generator writes them.
-const SUBSECTIONS: [&str; 8] = [
-    "请求URL",
-    "请求方式",
-    "请求格式",
-    "所需权限",
-    "请求参数",
-    "请求示例",
-    "返回参数",
-    "返回示例",
-];
+const SUBSECTIONS: [&str; 8] =
+    ["请求URL", "请求方式", "请求格式", "所需权限", "请求参数", "请求示例", "返回参数", "返回示例"];
 
 pub fn parse(text: &str, diags: &mut Diagnostics) -> Doc {
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let mut p = Parser {
-        lines,
-        pos: 0,
-        diags,
-    };
+    let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    let mut p = Parser { lines, pos: 0, diags };
     p.doc()
 }
 
@@ -91,8 +76,7 @@ impl<'a> Parser<'a, '_> {
                 }
                 _ => {
                     let n = self.line_no();
-                    self.diags
-                        .error(n, "expected the document title `# title` first");
+                    self.diags.error(n, "expected the document title `# title` first");
                     break;
                 }
             }
@@ -115,8 +99,7 @@ impl<'a> Parser<'a, '_> {
                     sections.push(Section::Group(self.group(name, n)));
                 }
                 Line::Title(_) => {
-                    self.diags
-                        .error(n, "a second `# title`: a document has one title");
+                    self.diags.error(n, "a second `# title`: a document has one title");
                     self.pos += 1;
                 }
                 Line::Operation(_) => {
@@ -125,13 +108,11 @@ impl<'a> Parser<'a, '_> {
                     self.group(String::new(), n);
                 }
                 Line::Sub(s) => {
-                    self.diags
-                        .error(n, format!("`#### {s}` outside an operation"));
+                    self.diags.error(n, format!("`#### {s}` outside an operation"));
                     self.pos += 1;
                 }
                 Line::Text(t) => {
-                    self.diags
-                        .error(n, format!("unexpected text outside an operation: `{t}`"));
+                    self.diags.error(n, format!("unexpected text outside an operation: `{t}`"));
                     self.pos += 1;
                 }
             }
@@ -154,22 +135,16 @@ impl<'a> Parser<'a, '_> {
                 }
                 Line::Section(_) | Line::Title(_) => break,
                 Line::Sub(s) => {
-                    self.diags
-                        .error(n, format!("`#### {s}` before any `###` operation"));
+                    self.diags.error(n, format!("`#### {s}` before any `###` operation"));
                     self.pos += 1;
                 }
                 Line::Text(t) => {
-                    self.diags
-                        .error(n, format!("unexpected text between operations: `{t}`"));
+                    self.diags.error(n, format!("unexpected text between operations: `{t}`"));
                     self.pos += 1;
                 }
             }
         }
-        Group {
-            name,
-            line,
-            operations,
-        }
+        Group { name, line, operations }
     }
 
     fn operation(&mut self, summary: String, line: usize) -> Option<Operation> {
@@ -186,10 +161,7 @@ impl<'a> Parser<'a, '_> {
         while desc.last() == Some(&"") {
             desc.pop();
         }
-        let start = desc
-            .iter()
-            .position(|l| !l.is_empty())
-            .unwrap_or(desc.len());
+        let start = desc.iter().position(|l| !l.is_empty()).unwrap_or(desc.len());
         let description = desc[start..].join("\n");
 
         let mut seen: [Option<usize>; 8] = [None; 8];
@@ -206,21 +178,13 @@ impl<'a> Parser<'a, '_> {
             let name = sub.trim_end_matches([':', '：']).trim();
             self.pos += 1;
             let Some(idx) = SUBSECTIONS.iter().position(|s| *s == name) else {
-                self.diags.error(
-                    n,
-                    format!(
-                        "unknown section `#### {sub}` (expected one of {})",
-                        SUBSECTIONS.join(", ")
-                    ),
-                );
+                self.diags
+                    .error(n, format!("unknown section `#### {sub}` (expected one of {})", SUBSECTIONS.join(", ")));
                 self.skip_to_next_heading();
                 continue;
             };
             if let Some(first) = seen[idx] {
-                self.diags.error(
-                    n,
-                    format!("`{name}` given twice in one operation (first on line {first})"),
-                );
+                self.diags.error(n, format!("`{name}` given twice in one operation (first on line {first})"));
             }
             seen[idx] = Some(n);
             match idx {
@@ -236,16 +200,14 @@ impl<'a> Parser<'a, '_> {
         }
         let mut missing = |v: &Option<Located<String>>, what: &str| {
             if v.is_none() {
-                self.diags
-                    .error(line, format!("operation `{summary}` has no `#### {what}:`"));
+                self.diags.error(line, format!("operation `{summary}` has no `#### {what}:`"));
             }
         };
         missing(&path, "请求URL");
         missing(&method, "请求方式");
         missing(&format, "请求格式");
         if response.is_empty() {
-            self.diags
-                .error(line, format!("operation `{summary}` has no 返回参数 table"));
+            self.diags.error(line, format!("operation `{summary}` has no 返回参数 table"));
         }
         Some(Operation {
             summary,
@@ -254,9 +216,7 @@ impl<'a> Parser<'a, '_> {
             path: path?,
             method: method?,
             format: format?,
-            permission: permission
-                .map(|p| p.value)
-                .unwrap_or_else(|| "无".to_string()),
+            permission: permission.map(|p| p.value).unwrap_or_else(|| "无".to_string()),
             request,
             request_example,
             response,
@@ -277,30 +237,17 @@ impl<'a> Parser<'a, '_> {
             let n = self.line_no();
             match l {
                 Line::Blank => {}
-                Line::Text(t) => {
-                    match t.trim().strip_prefix("- ").or(t.trim().strip_prefix("* ")) {
-                        Some(v) if found.is_none() => {
-                            found = Some(Located {
-                                value: v.trim().to_string(),
-                                line: n,
-                            })
-                        }
-                        Some(_) => self
-                            .diags
-                            .error(n, format!("`{section}` takes one `- value` item")),
-                        None => self.diags.error(
-                            n,
-                            format!("expected `- value` under `{section}`, found `{t}`"),
-                        ),
-                    }
-                }
+                Line::Text(t) => match t.trim().strip_prefix("- ").or(t.trim().strip_prefix("* ")) {
+                    Some(v) if found.is_none() => found = Some(Located { value: v.trim().to_string(), line: n }),
+                    Some(_) => self.diags.error(n, format!("`{section}` takes one `- value` item")),
+                    None => self.diags.error(n, format!("expected `- value` under `{section}`, found `{t}`")),
+                },
                 _ => break,
             }
             self.pos += 1;
         }
         if found.is_none() {
-            self.diags
-                .error(heading, format!("`{section}` has no `- value` item"));
+            self.diags.error(heading, format!("`{section}` has no `- value` item"));
         }
         found
     }
@@ -323,23 +270,15 @@ impl<'a> Parser<'a, '_> {
                             );
                         }
                     } else if name.is_none() {
-                        self.diags.error(
-                            n,
-                            format!(
-                                "a second table in `{section}` needs a `pkg.Type` line above it"
-                            ),
-                        );
+                        self.diags.error(n, format!("a second table in `{section}` needs a `pkg.Type` line above it"));
                     }
-                    if let Some(table) =
-                        self.table(name.map(|(s, _)| s), ["字段名", "类型", "备注"])
-                    {
+                    if let Some(table) = self.table(name.map(|(s, _)| s), ["字段名", "类型", "备注"]) {
                         tables.push(table);
                     }
                 }
                 Line::Text(t) => {
                     if let Some((prev, at)) = &pending_name {
-                        self.diags
-                            .error(*at, format!("`{prev}` is not followed by a table"));
+                        self.diags.error(*at, format!("`{prev}` is not followed by a table"));
                     }
                     pending_name = Some((t.trim().to_string(), n));
                     self.pos += 1;
@@ -348,8 +287,7 @@ impl<'a> Parser<'a, '_> {
             }
         }
         if let Some((name, at)) = pending_name {
-            self.diags
-                .error(at, format!("`{name}` is not followed by a table"));
+            self.diags.error(at, format!("`{name}` is not followed by a table"));
         }
         tables
     }
@@ -368,41 +306,30 @@ impl<'a> Parser<'a, '_> {
         let mut rows = rows.into_iter();
         let (_, head) = rows.next()?;
         if head.iter().map(String::as_str).ne(header.iter().copied()) {
-            self.diags.error(
-                line,
-                format!(
-                    "table header must be `|{}|`, found `|{}|`",
-                    header.join("|"),
-                    head.join("|")
-                ),
-            );
+            self.diags
+                .error(line, format!("table header must be `|{}|`, found `|{}|`", header.join("|"), head.join("|")));
             return None;
         }
         match rows.next() {
             Some((_, sep)) if sep.len() == 3 && sep.iter().all(|c| is_separator(c)) => {}
             _ => {
-                self.diags
-                    .error(line + 1, "table header must be followed by `|---|---|---|`");
+                self.diags.error(line + 1, "table header must be followed by `|---|---|---|`");
                 return None;
             }
         }
         let mut fields = Vec::new();
         for (n, cells) in rows {
             if cells.len() != 3 {
-                self.diags.error(
-                    n,
-                    format!("table row has {} cells, expected 3", cells.len()),
-                );
-                continue;
+                self.diags.error(n, format!("table row has {} cells, expected 3", cells.len()));
+                if cells.len() < 2 {
+                    continue;
+                }
+                // Keep the row's name and type, so later checks do not report its absence too.
             }
             let mut cells = cells.into_iter();
-            let (name, go_type, note) = (cells.next()?, cells.next()?, cells.next()?);
-            fields.push(Field {
-                name,
-                go_type,
-                note,
-                line: n,
-            });
+            let (name, go_type) = (cells.next()?, cells.next()?);
+            let note = cells.next().unwrap_or_default();
+            fields.push(Field { name, go_type, note, line: n });
         }
         Some(Table { name, line, fields })
     }
@@ -417,32 +344,22 @@ impl<'a> Parser<'a, '_> {
                 Line::Text(t) if t.trim_start().starts_with("```") => {
                     self.pos += 1;
                     let start = self.pos;
-                    while self.pos < self.lines.len()
-                        && !self.lines[self.pos].trim_start().starts_with("```")
-                    {
+                    while self.pos < self.lines.len() && !self.lines[self.pos].trim_start().starts_with("```") {
                         self.pos += 1;
                     }
                     if self.pos >= self.lines.len() {
-                        self.diags
-                            .error(n, format!("the code block of `{section}` is never closed"));
+                        self.diags.error(n, format!("the code block of `{section}` is never closed"));
                     }
                     let text = self.lines[start..self.pos].join("\n");
                     self.pos += 1;
                     if found.is_some() {
-                        self.diags
-                            .error(n, format!("`{section}` has more than one code block"));
+                        self.diags.error(n, format!("`{section}` has more than one code block"));
                     } else {
-                        found = Some(Example {
-                            text,
-                            line: start + 1,
-                        });
+                        found = Some(Example { text, line: start + 1 });
                     }
                 }
                 Line::Text(t) => {
-                    self.diags.error(
-                        n,
-                        format!("unexpected text under `{section}` (expected a ``` block): `{t}`"),
-                    );
+                    self.diags.error(n, format!("unexpected text under `{section}` (expected a ``` block): `{t}`"));
                     self.pos += 1;
                 }
                 _ => break,
@@ -461,40 +378,25 @@ impl<'a> Parser<'a, '_> {
                 Line::Blank | Line::Rule => self.pos += 1,
                 Line::Text(t) if t.trim_start().starts_with('|') && !had_table => {
                     had_table = true;
-                    let Some(table) = self.table(None, ["错误码", "错误信息", "备注"])
-                    else {
+                    let Some(table) = self.table(None, ["错误码", "错误信息", "备注"]) else {
                         continue;
                     };
                     for f in table.fields {
                         match f.name.trim().parse::<i64>() {
-                            Ok(code) => codes.push(ErrorCode {
-                                code,
-                                name: f.go_type,
-                                note: f.note,
-                                line: f.line,
-                            }),
-                            Err(_) => self.diags.error(
-                                f.line,
-                                format!("error code `{}` is not an integer", f.name),
-                            ),
+                            Ok(code) => codes.push(ErrorCode { code, name: f.go_type, note: f.note, line: f.line }),
+                            Err(_) => self.diags.error(f.line, format!("error code `{}` is not an integer", f.name)),
                         }
                     }
                 }
                 Line::Text(t) => {
-                    self.diags.error(
-                        n,
-                        format!("unexpected text in `{ERROR_CODES_HEADING}`: `{t}`"),
-                    );
+                    self.diags.error(n, format!("unexpected text in `{ERROR_CODES_HEADING}`: `{t}`"));
                     self.pos += 1;
                 }
                 _ => break,
             }
         }
         if !had_table {
-            self.diags.error(
-                heading,
-                format!("`{ERROR_CODES_HEADING}` has no `|错误码|错误信息|备注|` table"),
-            );
+            self.diags.error(heading, format!("`{ERROR_CODES_HEADING}` has no `|错误码|错误信息|备注|` table"));
         }
         codes
     }
@@ -509,10 +411,7 @@ fn is_separator(cell: &str) -> bool {
 pub fn split_row(line: &str) -> Vec<String> {
     let t = line.trim();
     let t = t.strip_prefix('|').unwrap_or(t);
-    let t = t
-        .strip_suffix('|')
-        .filter(|s| !s.ends_with('\\'))
-        .unwrap_or(t);
+    let t = t.strip_suffix('|').filter(|s| !s.ends_with('\\')).unwrap_or(t);
     let mut cells = vec![String::new()];
     let mut chars = t.chars().peekable();
     while let Some(c) = chars.next() {
@@ -556,18 +455,10 @@ mod tests {
     fn reads_an_operation_with_lines() {
         let doc = parse_ok(OP);
         assert_eq!(doc.title, "T");
-        let Section::Group(g) = &doc.sections[0] else {
-            panic!()
-        };
+        let Section::Group(g) = &doc.sections[0] else { panic!() };
         let op = &g.operations[0];
         assert_eq!(op.description, "desc line");
-        assert_eq!(
-            op.path,
-            Located {
-                value: "/a/b".into(),
-                line: 10
-            }
-        );
+        assert_eq!(op.path, Located { value: "/a/b".into(), line: 10 });
         assert_eq!(op.method.value, "POST");
         assert_eq!(op.request.len(), 2);
         assert_eq!(op.request[0].fields[0].note, "note | pipe");
@@ -587,29 +478,19 @@ mod tests {
     #[test]
     fn missing_method_is_reported_at_the_operation() {
         let text = OP.replace("#### 请求方式:\n- POST\n", "");
-        assert_eq!(
-            parse_err(&text),
-            "t.md:5: operation `Op` has no `#### 请求方式:`\n"
-        );
+        assert_eq!(parse_err(&text), "t.md:5: operation `Op` has no `#### 请求方式:`\n");
     }
 
     #[test]
     fn wrong_cell_count_names_the_row() {
         let text = OP.replace("|y|int||", "|y|int|");
-        assert_eq!(
-            parse_err(&text),
-            "t.md:32: table row has 2 cells, expected 3\n"
-        );
+        assert_eq!(parse_err(&text), "t.md:32: table row has 2 cells, expected 3\n");
     }
 
     #[test]
     fn unnamed_second_table_is_an_error() {
         let text = OP.replace("\na.B\n", "\n\n");
-        assert!(
-            parse_err(&text).starts_with("t.md:30: a second table in `请求参数` needs"),
-            "{}",
-            parse_err(&text)
-        );
+        assert!(parse_err(&text).starts_with("t.md:30: a second table in `请求参数` needs"), "{}", parse_err(&text));
     }
 
     #[test]
@@ -622,7 +503,9 @@ mod tests {
 
     #[test]
     fn error_code_table() {
-        let doc = parse_ok("# T\n\n## 错误码列表\n\n|错误码|错误信息|备注|\n|---|---|---|\n|10101|unauthorized|HTTP 401: no token|\n");
+        let doc = parse_ok(
+            "# T\n\n## 错误码列表\n\n|错误码|错误信息|备注|\n|---|---|---|\n|10101|unauthorized|HTTP 401: no token|\n",
+        );
         assert_eq!(
             doc.sections,
             vec![Section::ErrorCodes(vec![ErrorCode {
@@ -632,9 +515,7 @@ mod tests {
                 line: 7
             }])]
         );
-        assert!(parse_err(
-            "# T\n\n## 错误码列表\n\n|错误码|错误信息|备注|\n|---|---|---|\n|x|a|b|\n"
-        )
-        .contains("t.md:7: error code `x` is not an integer"));
+        assert!(parse_err("# T\n\n## 错误码列表\n\n|错误码|错误信息|备注|\n|---|---|---|\n|x|a|b|\n")
+            .contains("t.md:7: error code `x` is not an integer"));
     }
 }

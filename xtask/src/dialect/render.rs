@@ -22,9 +22,7 @@ pub fn render(doc: &Doc) -> String {
                 table_rows(
                     &mut out,
                     ["错误码", "错误信息", "备注"],
-                    codes
-                        .iter()
-                        .map(|c| [c.code.to_string(), c.name.clone(), c.note.clone()]),
+                    codes.iter().map(|c| [c.code.to_string(), c.name.clone(), c.note.clone()]),
                 );
             }
         }
@@ -62,9 +60,7 @@ fn tables(out: &mut String, tables: &[Table]) {
         table_rows(
             out,
             ["字段名", "类型", "备注"],
-            t.fields
-                .iter()
-                .map(|f| [f.name.clone(), f.go_type.clone(), f.note.clone()]),
+            t.fields.iter().map(|f| [f.name.clone(), f.go_type.clone(), f.note.clone()]),
         );
         out.push_str("\n\n");
     }

@@ -63,9 +63,7 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
     for (order, ((group, op), id)) in ops.iter().zip(&ids).enumerate() {
         let method = op.method.value.to_ascii_lowercase();
         let operation = types.operation(op, group, id, order, diags);
-        let item = paths
-            .entry(op.path.value.clone())
-            .or_insert_with(|| json!({}));
+        let item = paths.entry(op.path.value.clone()).or_insert_with(|| json!({}));
         item[method] = operation;
     }
 
@@ -108,12 +106,7 @@ fn envelope_schema() -> Value {
 
 /// `method` + the path segments after the longest common prefix of all the doc's paths.
 fn operation_ids(ops: &[(&str, &Operation)], diags: &mut Diagnostics) -> Vec<String> {
-    let split = |p: &str| {
-        p.split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
+    let split = |p: &str| p.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>();
     let paths: Vec<Vec<String>> = ops.iter().map(|(_, op)| split(&op.path.value)).collect();
     let mut common = paths.first().map_or(0, Vec::len);
     for p in &paths {
@@ -123,36 +116,20 @@ fn operation_ids(ops: &[(&str, &Operation)], diags: &mut Diagnostics) -> Vec<Str
     let mut seen_route: HashMap<(String, String), usize> = HashMap::new();
     let mut ids = Vec::new();
     for ((_, op), segs) in ops.iter().zip(&paths) {
-        let rest = if segs.len() > common {
-            &segs[common..]
-        } else {
-            &segs[segs.len().saturating_sub(1)..]
-        };
+        let rest = if segs.len() > common { &segs[common..] } else { &segs[segs.len().saturating_sub(1)..] };
         let mut id = op.method.value.to_ascii_lowercase();
         for s in rest {
             id.push('_');
-            id.extend(s.chars().map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            }));
+            id.extend(s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }));
         }
         let route = (op.method.value.to_ascii_uppercase(), op.path.value.clone());
         if let Some(first) = seen_route.insert(route, op.line) {
             diags.error(
                 op.method.line,
-                format!(
-                    "{} {} is already defined on line {first}",
-                    op.method.value, op.path.value
-                ),
+                format!("{} {} is already defined on line {first}", op.method.value, op.path.value),
             );
         } else if let Some(first) = seen.insert(id.clone(), op.line) {
-            diags.error(
-                op.path.line,
-                format!("operationId `{id}` is already taken by the operation on line {first}"),
-            );
+            diags.error(op.path.line, format!("operationId `{id}` is already taken by the operation on line {first}"));
         }
         ids.push(id);
     }
@@ -196,10 +173,7 @@ fn collect_types<'a>(ops: &[(&str, &'a Operation)], diags: &mut Diagnostics) -> 
                         if let Some(diff) = table_difference(first.table, table) {
                             diags.error(
                                 table.line,
-                                format!(
-                                    "`{name}` differs from its table on line {}: {diff}",
-                                    first.table.line
-                                ),
+                                format!("`{name}` differs from its table on line {}: {diff}", first.table.line),
                             );
                         }
                     }
@@ -228,11 +202,7 @@ fn collect_types<'a>(ops: &[(&str, &'a Operation)], diags: &mut Diagnostics) -> 
     let mut taken: std::collections::HashSet<String> = [ERROR_SCHEMA.to_string()].into();
     for t in &mut list {
         let s = short(&t.go_name);
-        let mut name = if count[&s] == 1 && !taken.contains(&s) {
-            s
-        } else {
-            qualified(&t.go_name)
-        };
+        let mut name = if count[&s] == 1 && !taken.contains(&s) { s } else { qualified(&t.go_name) };
         let base = name.clone();
         let mut n = 2;
         while !taken.insert(name.clone()) {
@@ -246,32 +216,20 @@ fn collect_types<'a>(ops: &[(&str, &'a Operation)], diags: &mut Diagnostics) -> 
 
 fn pascal(s: &str) -> String {
     let mut cs = s.chars();
-    cs.next()
-        .map(|c| c.to_uppercase().chain(cs).collect())
-        .unwrap_or_default()
+    cs.next().map(|c| c.to_uppercase().chain(cs).collect()).unwrap_or_default()
 }
 
 /// What differs between two copies of one type's table, if anything.
 fn table_difference(a: &Table, b: &Table) -> Option<String> {
     let names = |t: &Table| t.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
     if names(a) != names(b) {
-        return Some(format!(
-            "fields [{}] here, [{}] there",
-            names(b).join(", "),
-            names(a).join(", ")
-        ));
+        return Some(format!("fields [{}] here, [{}] there", names(b).join(", "), names(a).join(", ")));
     }
     a.fields.iter().zip(&b.fields).find_map(|(x, y)| {
         if x.go_type != y.go_type {
-            Some(format!(
-                "field `{}` is `{}` here, `{}` there",
-                x.name, y.go_type, x.go_type
-            ))
+            Some(format!("field `{}` is `{}` here, `{}` there", x.name, y.go_type, x.go_type))
         } else if x.note != y.note {
-            Some(format!(
-                "field `{}` has note `{}` here, `{}` there",
-                x.name, y.note, x.note
-            ))
+            Some(format!("field `{}` has note `{}` here, `{}` there", x.name, y.note, x.note))
         } else {
             None
         }
@@ -289,9 +247,7 @@ enum Role {
 
 impl Types<'_> {
     fn component_of(&self, go_name: &str) -> String {
-        self.by_go_name
-            .get(go_name)
-            .map_or_else(|| go_name.to_string(), |&i| self.list[i].component.clone())
+        self.by_go_name.get(go_name).map_or_else(|| go_name.to_string(), |&i| self.list[i].component.clone())
     }
 
     fn component_schema(&self, t: &NamedType, diags: &mut Diagnostics) -> Value {
@@ -311,15 +267,12 @@ impl Types<'_> {
         let mut required = Vec::new();
         for f in &table.fields {
             if props.contains_key(&f.name) {
-                diags.error(
-                    f.line,
-                    format!("field `{}` appears twice in one table", f.name),
-                );
+                diags.error(f.line, format!("field `{}` appears twice in one table", f.name));
                 continue;
             }
-            let Some(schema) = self.field_schema(f, role, diags) else {
-                continue;
-            };
+            // A field whose type is wrong was reported; an open schema keeps it from being
+            // reported again by every example that uses it.
+            let schema = self.field_schema(f, role, diags).unwrap_or_else(|| json!({}));
             props.insert(f.name.clone(), schema);
             if role != Role::Request {
                 required.push(json!(f.name));
@@ -342,13 +295,7 @@ impl Types<'_> {
         };
         if let Some(name) = ty.named() {
             if !self.by_go_name.contains_key(name) {
-                diags.error(
-                    f.line,
-                    format!(
-                        "field `{}`: type `{name}` is not defined by any table",
-                        f.name
-                    ),
-                );
+                diags.error(f.line, format!("field `{}`: type `{name}` is not defined by any table", f.name));
                 return None;
             }
         }
@@ -396,20 +343,10 @@ impl Types<'_> {
     }
 
     fn go_name_of(&self, component: &str) -> String {
-        self.list
-            .iter()
-            .find(|t| t.component == component)
-            .map_or_else(|| component.to_string(), |t| t.go_name.clone())
+        self.list.iter().find(|t| t.component == component).map_or_else(|| component.to_string(), |t| t.go_name.clone())
     }
 
-    fn operation(
-        &self,
-        op: &Operation,
-        group: &str,
-        id: &str,
-        order: usize,
-        diags: &mut Diagnostics,
-    ) -> Value {
+    fn operation(&self, op: &Operation, group: &str, id: &str, order: usize, diags: &mut Diagnostics) -> Value {
         let mut o = json!({"tags": [group], "summary": op.summary});
         if !op.description.is_empty() {
             o["description"] = json!(op.description);
@@ -420,28 +357,16 @@ impl Types<'_> {
         if !METHODS.contains(&method.as_str()) {
             diags.error(
                 op.method.line,
-                format!(
-                    "unknown 请求方式 `{}` (expected one of {})",
-                    op.method.value,
-                    METHODS.join(", ")
-                ),
+                format!("unknown 请求方式 `{}` (expected one of {})", op.method.value, METHODS.join(", ")),
             );
         }
         if !op.path.value.starts_with('/') {
-            diags.error(
-                op.path.line,
-                format!("请求URL `{}` must start with `/`", op.path.value),
-            );
+            diags.error(op.path.line, format!("请求URL `{}` must start with `/`", op.path.value));
         }
         let format = op.format.value.as_str();
         if !FORMATS.contains(&format) {
-            diags.error(
-                op.format.line,
-                format!(
-                    "unknown 请求格式 `{format}` (expected one of {})",
-                    FORMATS.join(", ")
-                ),
-            );
+            diags
+                .error(op.format.line, format!("unknown 请求格式 `{format}` (expected one of {})", FORMATS.join(", ")));
         }
         let request = op.request.first().filter(|t| !t.fields.is_empty());
         let mut body_media: Option<&'static str> = None;
@@ -454,9 +379,7 @@ impl Types<'_> {
                     .filter_map(|f| {
                         let mut schema = self.field_schema(f, Role::Request, diags)?;
                         let mut p = json!({"in": "query", "name": f.name});
-                        if let Some(d) =
-                            schema.as_object_mut().and_then(|s| s.remove("description"))
-                        {
+                        if let Some(d) = schema.as_object_mut().and_then(|s| s.remove("description")) {
                             p["description"] = d;
                         }
                         p["required"] = json!(false);
@@ -467,15 +390,10 @@ impl Types<'_> {
                 o["parameters"] = Value::Array(params);
             }
             (Some(table), _) => {
-                let media = if format == "form-data" {
-                    "multipart/form-data"
-                } else {
-                    "application/json"
-                };
+                let media = if format == "form-data" { "multipart/form-data" } else { "application/json" };
                 body_media = Some(media);
                 let schema = self.object_schema(table, Role::Request, diags);
-                o["requestBody"] =
-                    json!({"content": {media: {"schema": schema}}, "required": true});
+                o["requestBody"] = json!({"content": {media: {"schema": schema}}, "required": true});
             }
         }
         if format != "form-data" {
@@ -483,10 +401,7 @@ impl Types<'_> {
                 if f.go_type.trim() == "表单文件" {
                     diags.error(
                         f.line,
-                        format!(
-                            "field `{}`: a 表单文件 needs 请求格式 `form-data`, not `{format}`",
-                            f.name
-                        ),
+                        format!("field `{}`: a 表单文件 needs 请求格式 `form-data`, not `{format}`", f.name),
                     );
                 }
             }
@@ -531,21 +446,9 @@ impl Types<'_> {
             "5XX": {"$ref": "#/components/responses/Error"},
         });
         o["x-order"] = json!(order);
-        o["x-permission"] = if op.permission == "无" {
-            Value::Null
-        } else {
-            json!(op.permission)
-        };
-        for (key, tables) in [
-            ("x-request-types", &op.request),
-            ("x-response-types", &op.response),
-        ] {
-            let names: Vec<Value> = tables
-                .iter()
-                .skip(1)
-                .filter_map(|t| t.name.as_ref())
-                .map(|n| json!(n))
-                .collect();
+        o["x-permission"] = if op.permission == "无" { Value::Null } else { json!(op.permission) };
+        for (key, tables) in [("x-request-types", &op.request), ("x-response-types", &op.response)] {
+            let names: Vec<Value> = tables.iter().skip(1).filter_map(|t| t.name.as_ref()).map(|n| json!(n)).collect();
             if !names.is_empty() {
                 o[key] = Value::Array(names);
             }
@@ -562,15 +465,10 @@ fn parse_note(note: &str, ty: &GoType) -> Result<(String, Option<Vec<(Value, Str
     };
     let description = note[..start].trim().to_string();
     let inner = &note[start + ENUM_MARK.len()..];
-    let end = inner
-        .find(']')
-        .ok_or_else(|| format!("`{ENUM_MARK}` is not closed with `]`"))?;
+    let end = inner.find(']').ok_or_else(|| format!("`{ENUM_MARK}` is not closed with `]`"))?;
     let items: Vec<(&str, &str)> = inner[..end]
         .split_whitespace()
-        .map(|item| {
-            item.split_once([':', '：'])
-                .ok_or_else(|| format!("enum item `{item}` is not `value:label`"))
-        })
+        .map(|item| item.split_once([':', '：']).ok_or_else(|| format!("enum item `{item}` is not `value:label`")))
         .collect::<Result<_, _>>()?;
     if items.is_empty() {
         return Err("empty enum".into());
@@ -584,38 +482,24 @@ fn parse_note(note: &str, ty: &GoType) -> Result<(String, Option<Vec<(Value, Str
     let parse_value = |s: &str| -> Result<Value, String> {
         match base {
             GoType::Int(k) => {
-                let v: i128 = s
-                    .parse()
-                    .map_err(|_| format!("enum value `{s}` is not an integer"))?;
+                let v: i128 = s.parse().map_err(|_| format!("enum value `{s}` is not an integer"))?;
                 if !k.contains(v) {
                     return Err(format!("enum value `{s}` does not fit `{}`", k.format));
                 }
                 Ok(json!(v as i64))
             }
-            GoType::Float32 | GoType::Float64 => s
-                .parse::<f64>()
-                .map(|f| json!(f))
-                .map_err(|_| format!("enum value `{s}` is not a number")),
-            GoType::Bool => s
-                .parse::<bool>()
-                .map(|b| json!(b))
-                .map_err(|_| format!("enum value `{s}` is not a bool")),
+            GoType::Float32 | GoType::Float64 => {
+                s.parse::<f64>().map(|f| json!(f)).map_err(|_| format!("enum value `{s}` is not a number"))
+            }
+            GoType::Bool => s.parse::<bool>().map(|b| json!(b)).map_err(|_| format!("enum value `{s}` is not a bool")),
             GoType::String => Ok(json!(s)),
             _ => Err("an enum needs a string, integer, number or bool field".into()),
         }
     };
-    let ident = |s: &str| {
-        s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-    };
+    let ident = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
     let swapped = match base {
-        GoType::String => {
-            !items.iter().all(|(v, _)| ident(v)) && items.iter().all(|(_, l)| ident(l))
-        }
-        _ => {
-            items.iter().any(|(v, _)| parse_value(v).is_err())
-                && items.iter().all(|(_, l)| parse_value(l).is_ok())
-        }
+        GoType::String => !items.iter().all(|(v, _)| ident(v)) && items.iter().all(|(_, l)| ident(l)),
+        _ => items.iter().any(|(v, _)| parse_value(v).is_err()) && items.iter().all(|(_, l)| parse_value(l).is_ok()),
     };
     let mut values = Vec::new();
     for (a, b) in items {
@@ -658,10 +542,7 @@ fn parse_example(ex: &Example, section: &str, diags: &mut Diagnostics) -> Option
     match serde_json::from_str::<Value>(&ex.text) {
         Ok(v) => Some(v),
         Err(e) => {
-            diags.error(
-                ex.line + e.line().max(1) - 1,
-                format!("{section} is not valid JSON: {e}"),
-            );
+            diags.error(ex.line + e.line().max(1) - 1, format!("{section} is not valid JSON: {e}"));
             None
         }
     }
@@ -689,22 +570,13 @@ fn error_codes(doc: &Doc, spec: &mut Value, diags: &mut Diagnostics) {
         let mut list = Vec::new();
         for c in codes {
             if let Some(first) = seen.insert(c.code, c.line) {
-                diags.error(
-                    c.line,
-                    format!("error code {} is already listed on line {first}", c.code),
-                );
+                diags.error(c.line, format!("error code {} is already listed on line {first}", c.code));
             }
             let (status, description) = split_status(&c.note);
             let mut entry = json!({"code": c.code, "error": c.name});
             if let Some(s) = status {
                 if !(400..=599).contains(&s) {
-                    diags.error(
-                        c.line,
-                        format!(
-                            "HTTP status {s} of error {} is not a 4xx or 5xx status",
-                            c.code
-                        ),
-                    );
+                    diags.error(c.line, format!("HTTP status {s} of error {} is not a 4xx or 5xx status", c.code));
                 }
                 entry["status"] = json!(s);
             }
@@ -745,10 +617,7 @@ pub fn render_status_note(status: Option<u16>, description: &str) -> String {
 /// the schema it illustrates.
 fn check_examples(ops: &[(&str, &Operation)], spec: &Value, diags: &mut Diagnostics) {
     // Zero values pass enums: the generator dumps zero-valued structs as examples.
-    let how = Strictness {
-        no_extra_properties: true,
-        zero_values_in_enums: true,
-    };
+    let how = Strictness { no_extra_properties: true, zero_values_in_enums: true };
     let components = js::convert_components(&spec["components"]["schemas"], how);
     for (_, op) in ops {
         let o = &spec["paths"][&op.path.value][op.method.value.to_ascii_lowercase()];
@@ -756,10 +625,7 @@ fn check_examples(ops: &[(&str, &Operation)], spec: &Value, diags: &mut Diagnost
             let (schema, value) = match o.get("requestBody") {
                 Some(body) => {
                     let media = body["content"].as_object().and_then(|c| c.values().next());
-                    (
-                        media.map(|m| m["schema"].clone()),
-                        media.and_then(|m| m.get("example")),
-                    )
+                    (media.map(|m| m["schema"].clone()), media.and_then(|m| m.get("example")))
                 }
                 None => (Some(parameters_schema(o)), o.get("x-request-example")),
             };
@@ -770,15 +636,7 @@ fn check_examples(ops: &[(&str, &Operation)], spec: &Value, diags: &mut Diagnost
         if let Some(ex) = &op.response_example {
             let media = &o["responses"]["200"]["content"]["application/json"];
             if let Some(value) = media.get("example") {
-                check_one(
-                    &media["schema"],
-                    &components,
-                    value,
-                    ex,
-                    "返回示例",
-                    how,
-                    diags,
-                );
+                check_one(&media["schema"], &components, value, ex, "返回示例", how, diags);
             }
         }
     }
@@ -807,27 +665,14 @@ fn check_one(
     let checker = match Checker::new(&js::to_json_schema(schema, how), components) {
         Ok(c) => c,
         Err(e) => {
-            diags.error(
-                ex.line,
-                format!("{section}: cannot build a validator for its schema: {e}"),
-            );
+            diags.error(ex.line, format!("{section}: cannot build a validator for its schema: {e}"));
             return;
         }
     };
     for failure in checker.check(value) {
         let line = line_of_pointer(&ex.text, &failure.pointer) + ex.line;
-        let at = if failure.pointer.is_empty() {
-            String::new()
-        } else {
-            format!(" at `{}`", failure.pointer)
-        };
-        diags.error(
-            line,
-            format!(
-                "{section} does not match its table{at}: {}",
-                failure.message
-            ),
-        );
+        let at = if failure.pointer.is_empty() { String::new() } else { format!(" at `{}`", failure.pointer) };
+        diags.error(line, format!("{section} does not match its table{at}: {}", failure.message));
     }
 }
 
@@ -854,63 +699,33 @@ mod tests {
 
     #[test]
     fn notes_with_enums() {
-        let (d, v) =
-            parse_note("任务类型 枚举类型[image:图片 video:视频]", &GoType::String).unwrap();
+        let (d, v) = parse_note("任务类型 枚举类型[image:图片 video:视频]", &GoType::String).unwrap();
         assert_eq!(d, "任务类型");
-        assert_eq!(
-            v.unwrap(),
-            vec![
-                (json!("image"), "图片".to_string()),
-                (json!("video"), "视频".to_string())
-            ]
-        );
+        assert_eq!(v.unwrap(), vec![(json!("image"), "图片".to_string()), (json!("video"), "视频".to_string())]);
 
         let int8 = gotype::parse("int8").unwrap();
         let (_, v) = parse_note("枚举类型[0:等待 2:处理中 -1:失败]", &int8).unwrap();
-        assert_eq!(
-            v.unwrap()
-                .iter()
-                .map(|(v, _)| v.clone())
-                .collect::<Vec<_>>(),
-            vec![json!(0), json!(2), json!(-1)]
-        );
+        assert_eq!(v.unwrap().iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(), vec![json!(0), json!(2), json!(-1)]);
         // The other spelling, `label:value`.
         let (_, v) = parse_note("枚举类型[等待:0 完成:1]", &int8).unwrap();
         assert_eq!(v.unwrap()[1], (json!(1), "完成".to_string()));
         let (_, v) = parse_note("枚举类型[图片:image 视频:video]", &GoType::String).unwrap();
         assert_eq!(v.unwrap()[0], (json!("image"), "图片".to_string()));
 
-        assert!(parse_note("枚举类型[300:x]", &int8)
-            .unwrap_err()
-            .contains("does not fit"));
-        assert!(parse_note("枚举类型[a:b", &GoType::String)
-            .unwrap_err()
-            .contains("not closed"));
-        assert!(parse_note("枚举类型[ab]", &GoType::String)
-            .unwrap_err()
-            .contains("not `value:label`"));
-        assert!(parse_note("枚举类型[a:b a:c]", &GoType::String)
-            .unwrap_err()
-            .contains("twice"));
+        assert!(parse_note("枚举类型[300:x]", &int8).unwrap_err().contains("does not fit"));
+        assert!(parse_note("枚举类型[a:b", &GoType::String).unwrap_err().contains("not closed"));
+        assert!(parse_note("枚举类型[ab]", &GoType::String).unwrap_err().contains("not `value:label`"));
+        assert!(parse_note("枚举类型[a:b a:c]", &GoType::String).unwrap_err().contains("twice"));
     }
 
     #[test]
     fn canonical_notes() {
-        let v = vec![
-            (json!(0), "等待".to_string()),
-            (json!("x"), "y".to_string()),
-        ];
+        let v = vec![(json!(0), "等待".to_string()), (json!("x"), "y".to_string())];
         assert_eq!(render_note("状态", Some(&v)), "状态 枚举类型[0:等待 x:y]");
         assert_eq!(render_note("", Some(&v)), "枚举类型[0:等待 x:y]");
-        assert_eq!(
-            split_status("HTTP 401: no token"),
-            (Some(401), "no token".to_string())
-        );
+        assert_eq!(split_status("HTTP 401: no token"), (Some(401), "no token".to_string()));
         assert_eq!(split_status("plain"), (None, "plain".to_string()));
-        assert_eq!(
-            render_status_note(Some(401), "no token"),
-            "HTTP 401: no token"
-        );
+        assert_eq!(render_status_note(Some(401), "no token"), "HTTP 401: no token");
     }
 
     #[test]

@@ -1,0 +1,266 @@
+//! A malformed doc makes `cargo xtask openapi` fail, listing every problem as `FILE:LINE: message`
+//! in one run, and writing nothing.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A small valid doc; each test breaks it in one or more places. Line numbers are 1-based.
+const DOC: &str = "# 测试
+
+## 组
+
+### 新增
+
+新增一个
+
+#### 请求URL:
+- /api/item
+
+#### 请求方式:
+- POST
+
+#### 请求格式:
+- json
+
+#### 所需权限:
+- 无
+
+#### 请求参数:
+
+
+
+|字段名|类型|备注|
+|---|---|---|
+|name|string||
+|level|int8|枚举类型[0:低 1:高]|
+
+
+#### 请求示例:
+
+```
+{
+  \"name\": \"\",
+  \"level\": 0
+}
+```
+
+#### 返回参数:
+
+
+
+|字段名|类型|备注|
+|---|---|---|
+|code|int||
+|data|pkg.Item||
+
+
+pkg.Item
+
+|字段名|类型|备注|
+|---|---|---|
+|id|int64||
+
+
+#### 返回示例:
+
+```
+{
+  \"code\": 0,
+  \"data\": {
+    \"id\": 1
+  }
+}
+```
+
+
+------
+
+
+";
+
+struct Run {
+    ok: bool,
+    stderr: String,
+    wrote: bool,
+}
+
+/// Converts `doc` from a temp dir; reports the outcome and whether an output file appeared.
+fn convert(doc: &str) -> Run {
+    let dir = std::env::temp_dir().join(format!("xtask-errors-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let md = dir.join("doc.md");
+    std::fs::write(&md, doc).unwrap();
+    let out = dir.join("doc.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["openapi", "--doc", "doc.md", "--out", "doc.json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let run =
+        Run { ok: o.status.success(), stderr: String::from_utf8_lossy(&o.stderr).into_owned(), wrote: out.exists() };
+    let leftovers: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| *p != md && *p != out).collect();
+    assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    run
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Asserts the conversion failed, wrote nothing, and reported exactly these `LINE: message` parts.
+fn assert_errors(doc: &str, expected: &[(usize, &str)]) {
+    let run = convert(doc);
+    assert!(!run.ok, "conversion should fail");
+    assert!(!run.wrote, "nothing may be written when the doc has errors");
+    let lines: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("doc.md:")).collect();
+    assert_eq!(lines.len(), expected.len(), "problems reported:\n{}", run.stderr);
+    for ((line, message), got) in expected.iter().zip(&lines) {
+        let prefix = format!("doc.md:{line}: ");
+        assert!(got.starts_with(&prefix) && got.contains(message), "expected `{prefix}…{message}…`, got `{got}`");
+    }
+    assert!(run.stderr.contains("nothing written"), "{}", run.stderr);
+}
+
+#[test]
+fn the_base_doc_is_valid() {
+    let run = convert(DOC);
+    assert!(run.ok && run.wrote, "{}", run.stderr);
+}
+
+#[test]
+fn missing_method() {
+    assert_errors(&DOC.replace("#### 请求方式:\n- POST\n", ""), &[(5, "has no `#### 请求方式:`")]);
+}
+
+#[test]
+fn unknown_type_and_undefined_reference() {
+    let doc = DOC.replace("|name|string||", "|name|strng||").replace("|data|pkg.Item||", "|data|pkg.Thing||");
+    assert_errors(
+        &doc,
+        &[(27, "field `name`: unknown type `strng`"), (47, "type `pkg.Thing` is not defined by any table")],
+    );
+}
+
+#[test]
+fn row_with_the_wrong_number_of_cells() {
+    assert_errors(&DOC.replace("|id|int64||", "|id|int64|"), &[(54, "table row has 2 cells, expected 3")]);
+}
+
+#[test]
+fn example_that_does_not_parse() {
+    assert_errors(&DOC.replace("  \"level\": 0\n", "  \"level\": 0,\n"), &[(37, "请求示例 is not valid JSON")]);
+}
+
+#[test]
+fn examples_that_contradict_their_tables() {
+    let doc = DOC
+        .replace("  \"level\": 0\n", "  \"level\": 5\n") // not in the enum
+        .replace("    \"id\": 1\n", "    \"id\": \"1\"\n"); // a string for an int64
+    assert_errors(
+        &doc,
+        &[
+            (36, "请求示例 does not match its table at `/level`"),
+            (63, "返回示例 does not match its table at `/data/id`"),
+        ],
+    );
+    // A field the table does not list, and a response field left out.
+    let doc =
+        DOC.replace("  \"name\": \"\",\n", "  \"name\": \"\",\n  \"nmae\": \"\",\n").replace("  \"code\": 0,\n", "");
+    let run = convert(&doc);
+    assert!(!run.ok && !run.wrote);
+    assert!(run.stderr.contains("doc.md:34: 请求示例 does not match its table"), "{}", run.stderr);
+    assert!(run.stderr.contains("nmae"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("返回示例 does not match its table") && run.stderr.contains("\"code\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn out_of_range_integer_in_an_example() {
+    let doc = DOC
+        .replace("  \"level\": 0\n", "  \"level\": 300\n")
+        .replace("|level|int8|枚举类型[0:低 1:高]|", "|level|int8||");
+    assert_errors(&doc, &[(36, "请求示例 does not match its table at `/level`")]);
+}
+
+#[test]
+fn same_method_and_path_twice() {
+    let op_start = DOC.find("### 新增").unwrap();
+    let op_end = DOC.find("------\n").unwrap() + "------\n".len();
+    let doc = format!("{}{}{}", &DOC[..op_end], &DOC[op_start..op_end], &DOC[op_end..]);
+    let second_method_line = DOC[..op_end].lines().count() + 9;
+    assert_errors(&doc, &[(second_method_line, "POST /api/item is already defined on line 5")]);
+}
+
+#[test]
+fn copies_of_a_type_that_differ() {
+    let op_start = DOC.find("### 新增").unwrap();
+    let op_end = DOC.find("------\n").unwrap() + "------\n".len();
+    let second = DOC[op_start..op_end].replace("/api/item", "/api/other").replace("|id|int64||", "|id|string||");
+    let doc = format!("{}{}{}", &DOC[..op_end], second, &DOC[op_end..]);
+    let table_line = DOC[..op_end].lines().count() + 48;
+    assert_errors(&doc, &[(table_line, "`pkg.Item` differs from its table on line 52: field `id` is `string` here")]);
+}
+
+#[test]
+fn every_problem_in_one_run() {
+    let doc = DOC
+        .replace("- POST\n", "- FETCH\n")
+        .replace("|name|string||", "|name|text||")
+        .replace("|id|int64||", "|id|int64|x|y|")
+        .replace("  \"id\": 1\n", "  \"id\": 1,\n");
+    assert_errors(
+        &doc,
+        &[
+            (13, "unknown 请求方式 `FETCH`"),
+            (27, "unknown type `text`"),
+            (54, "table row has 4 cells"),
+            (64, "返回示例 is not valid JSON"),
+        ],
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_output_alone() {
+    let dir = std::env::temp_dir().join(format!("xtask-keep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("doc.md"), DOC.replace("|id|int64||", "|id|int65||")).unwrap();
+    std::fs::write(dir.join("doc.json"), "previous\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["openapi", "--doc", "doc.md"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert_eq!(std::fs::read_to_string(dir.join("doc.json")).unwrap(), "previous\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_mode_fails_on_a_stale_spec_and_names_the_command() {
+    let dir = std::env::temp_dir().join(format!("xtask-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("doc.md"), DOC).unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).current_dir(&dir).output().unwrap();
+    assert!(run(&["openapi", "--doc", "doc.md"]).status.success());
+    assert!(run(&["openapi", "--doc", "doc.md", "--check"]).status.success());
+    std::fs::write(dir.join("doc.md"), DOC.replace("新增一个", "新增一条")).unwrap();
+    let o = run(&["openapi", "--doc", "doc.md", "--check"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("stale") && err.contains("`cargo xtask openapi --doc doc.md`"), "{err}");
+    // The reverse renderer's check works the same way.
+    assert!(run(&["openapi", "--doc", "doc.md"]).status.success());
+    assert!(run(&["markdown", "--spec", "doc.json", "--out", "doc.md", "--check"]).status.success());
+    std::fs::write(dir.join("doc.md"), DOC.replace("新增一个", "新增两个")).unwrap();
+    let o = run(&["markdown", "--spec", "doc.json", "--out", "doc.md", "--check"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cargo xtask markdown --spec doc.json --out doc.md"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
