@@ -735,4 +735,104 @@ mod tests {
         assert_eq!(line_of_pointer(text, "/code"), 1);
         assert_eq!(line_of_pointer(text, ""), 0);
     }
+
+    /// A doc with one operation per `(method, path, format, request rows)`; every response is the
+    /// envelope plus `data` of type `pkg.D` (`|n|int8||`).
+    fn doc(ops: &[(&str, &str, &str, &[(&str, &str, &str)])]) -> String {
+        let mut t = String::from("# T\n\n## G\n\n");
+        for (method, path, format, rows) in ops {
+            t += &format!("### op\n\n#### 请求URL:\n- {path}\n\n#### 请求方式:\n- {method}\n\n#### 请求格式:\n- {format}\n\n#### 所需权限:\n- 无\n\n#### 请求参数:\n\n");
+            if !rows.is_empty() {
+                t += "|字段名|类型|备注|\n|---|---|---|\n";
+                for (n, ty, note) in rows.iter() {
+                    t += &format!("|{n}|{ty}|{note}|\n");
+                }
+            }
+            t += "\n#### 返回参数:\n\n|字段名|类型|备注|\n|---|---|---|\n|code|int||\n|data|*pkg.D||\n\npkg.D\n\n|字段名|类型|备注|\n|---|---|---|\n|n|int8||\n\n------\n";
+        }
+        t
+    }
+
+    fn convert(text: &str) -> Value {
+        crate::dialect::markdown_to_spec(text, "t.md", "note").unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    #[test]
+    fn operation_ids_follow_the_paths_after_their_common_prefix() {
+        let spec = convert(&doc(&[
+            ("GET", "/api/v1/hola", "query", &[]),
+            ("PUT", "/api/v1/task/status", "json", &[]),
+            ("DELETE", "/api/v1/user-group/{id}", "json", &[]),
+        ]));
+        let ids: Vec<&str> = ["/api/v1/hola", "/api/v1/task/status", "/api/v1/user-group/{id}"]
+            .iter()
+            .flat_map(|p| spec["paths"][p].as_object().unwrap().values())
+            .map(|o| o["operationId"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["get_hola", "put_task_status", "delete_user_group__id_"]);
+        // A path that is the common prefix itself keeps its last segment, like a doc with one path.
+        let spec = convert(&doc(&[("GET", "/api/v1", "query", &[]), ("GET", "/api/v1/x", "query", &[])]));
+        assert_eq!(spec["paths"]["/api/v1"]["get"]["operationId"], "get_v1");
+        assert_eq!(spec["paths"]["/api/v1/x"]["get"]["operationId"], "get_x");
+    }
+
+    #[test]
+    fn request_fields_are_optional_with_their_zero_value_as_default() {
+        let rows: &[(&str, &str, &str)] = &[
+            ("name", "string", "名字"),
+            ("kind", "string", "枚举类型[image:图片 video:视频]"),
+            ("state", "uint8", "枚举类型[0:等待 1:完成]"),
+            ("ids", "[]int64", ""),
+            ("at", "time.Time", ""),
+        ];
+        let spec = convert(&doc(&[("POST", "/a", "json", rows)]));
+        let schema = &spec["paths"]["/a"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+        assert!(schema.get("required").is_none(), "{schema}");
+        let p = &schema["properties"];
+        assert_eq!(p["name"], json!({"type": "string", "description": "名字", "default": ""}));
+        assert!(p["kind"].get("default").is_none(), "\"\" is not one of the enum's values");
+        assert_eq!(p["state"]["default"], json!(0));
+        assert_eq!(p["ids"]["default"], Value::Null);
+        assert_eq!(p["at"]["default"], json!("0001-01-01T00:00:00Z"));
+        assert_eq!(spec["paths"]["/a"]["post"]["requestBody"]["required"], json!(true));
+    }
+
+    #[test]
+    fn query_fields_become_optional_query_parameters() {
+        let rows: &[(&str, &str, &str)] = &[("offset", "int", "起点"), ("limit", "int32", "")];
+        let spec = convert(&doc(&[("GET", "/a", "query", rows)]));
+        let params = &spec["paths"]["/a"]["get"]["parameters"];
+        assert_eq!(
+            params[0],
+            json!({"in": "query", "name": "offset", "description": "起点", "required": false,
+                   "schema": {"type": "integer", "format": "int64", "default": 0, "x-go-type": "int"}})
+        );
+        assert_eq!(params[1]["schema"]["maximum"], json!(2147483647));
+    }
+
+    #[test]
+    fn response_fields_are_required_and_nil_able_ones_nullable() {
+        let spec = convert(&doc(&[("GET", "/a", "query", &[])]));
+        let schema = &spec["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_eq!(schema["required"], json!(["code", "data"]));
+        assert_eq!(
+            schema["properties"]["data"],
+            json!({"allOf": [{"$ref": "#/components/schemas/D"}], "nullable": true})
+        );
+        assert_eq!(spec["components"]["schemas"]["D"]["required"], json!(["n"]));
+        assert_eq!(spec["components"]["schemas"]["D"]["x-go-name"], "pkg.D");
+    }
+
+    #[test]
+    fn what_openapi_cannot_say_goes_into_extensions_only_when_needed() {
+        let spec = convert(&doc(&[("POST", "/a", "json", &[]), ("POST", "/b", "json", &[("x", "int64", "")])]));
+        let (a, b) = (&spec["paths"]["/a"]["post"], &spec["paths"]["/b"]["post"]);
+        assert_eq!(a["x-request-format"], "json", "no parameter says the format");
+        assert!(b.get("x-request-format").is_none(), "the body says it");
+        assert_eq!((a["x-order"].clone(), b["x-order"].clone()), (json!(0), json!(1)));
+        assert_eq!(a["x-permission"], Value::Null);
+        assert_eq!(a["x-response-types"], json!(["pkg.D"]));
+        assert_eq!(a["responses"]["4XX"], json!({"$ref": "#/components/responses/Error"}));
+        assert!(a["responses"].get("default").is_none(), "progenitor panics on a default response");
+    }
 }
