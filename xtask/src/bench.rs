@@ -141,4 +141,3 @@ fn ms(d: Duration) -> String {
 fn size(bytes: usize) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
-
