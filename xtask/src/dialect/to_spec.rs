@@ -738,7 +738,9 @@ mod tests {
 
     /// A doc with one operation per `(method, path, format, request rows)`; every response is the
     /// envelope plus `data` of type `pkg.D` (`|n|int8||`).
-    fn doc(ops: &[(&str, &str, &str, &[(&str, &str, &str)])]) -> String {
+    type Row<'a> = (&'a str, &'a str, &'a str);
+
+    fn doc(ops: &[(&str, &str, &str, &[Row])]) -> String {
         let mut t = String::from("# T\n\n## G\n\n");
         for (method, path, format, rows) in ops {
             t += &format!("### op\n\n#### 请求URL:\n- {path}\n\n#### 请求方式:\n- {method}\n\n#### 请求格式:\n- {format}\n\n#### 所需权限:\n- 无\n\n#### 请求参数:\n\n");
@@ -778,7 +780,7 @@ mod tests {
 
     #[test]
     fn request_fields_are_optional_with_their_zero_value_as_default() {
-        let rows: &[(&str, &str, &str)] = &[
+        let rows: &[Row] = &[
             ("name", "string", "名字"),
             ("kind", "string", "枚举类型[image:图片 video:视频]"),
             ("state", "uint8", "枚举类型[0:等待 1:完成]"),
@@ -799,7 +801,7 @@ mod tests {
 
     #[test]
     fn query_fields_become_optional_query_parameters() {
-        let rows: &[(&str, &str, &str)] = &[("offset", "int", "起点"), ("limit", "int32", "")];
+        let rows: &[Row] = &[("offset", "int", "起点"), ("limit", "int32", "")];
         let spec = convert(&doc(&[("GET", "/a", "query", rows)]));
         let params = &spec["paths"]["/a"]["get"]["parameters"];
         assert_eq!(
