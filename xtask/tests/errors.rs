@@ -264,3 +264,9 @@ fn check_mode_fails_on_a_stale_spec_and_names_the_command() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("cargo xtask markdown --spec doc.json --out doc.md"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_same_group_twice() {
+    let doc = DOC.replace("## 组\n\n### 新增", "## 组\n\n## 组\n\n### 新增");
+    assert_errors(&doc, &[(5, "group `## 组` is already defined on line 3")]);
+}

@@ -50,6 +50,14 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
         .flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op)))
         .collect();
 
+    let mut groups: HashMap<&str, usize> = HashMap::new();
+    for s in &doc.sections {
+        if let Section::Group(g) = s {
+            if let Some(first) = groups.insert(&g.name, g.line) {
+                diags.error(g.line, format!("group `## {}` is already defined on line {first}", g.name));
+            }
+        }
+    }
     let types = collect_types(&ops, diags);
     let ids = operation_ids(&ops, diags);
 
