@@ -3,6 +3,7 @@
 //! See the README for the chain these commands maintain.
 
 mod bench;
+mod client;
 mod test;
 
 use std::path::PathBuf;
@@ -54,6 +55,12 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// Generate the Rust client in generated/ from the doc's spec (progenitor).
+    Client {
+        /// Write nothing; fail if the committed client is not what the spec generates.
+        #[arg(long)]
+        check: bool,
+    },
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
 }
@@ -64,6 +71,7 @@ fn main() -> ExitCode {
         Command::Openapi { doc, out, check } => openapi(doc, out, check),
         Command::Markdown { spec, out, check } => markdown(spec, out, check),
         Command::BenchOpenapi { endpoints, runs } => bench::openapi(endpoints, runs),
+        Command::Client { check } => client::run(root(), check),
         Command::Test => test::run(),
     };
     match result {
