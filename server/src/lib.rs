@@ -1,0 +1,1 @@
+//! The back-end server (filled in by the following commits).
