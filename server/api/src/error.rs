@@ -147,7 +147,14 @@ impl HttpResponseError for ApiError {
 /// Errors dropshot raises itself (unparseable body or query, body too large, …) become envelopes.
 impl From<HttpError> for ApiError {
     fn from(e: HttpError) -> Self {
-        let status = e.status_code.as_u16();
+        let mut status = e.status_code.as_u16();
+        // dropshot reports an over-long body as a 400 with this message.
+        if status == 400
+            && e.external_message
+                .starts_with("request body exceeded maximum size")
+        {
+            status = 413;
+        }
         let code = match status {
             400 => ErrorCode::InvalidRequest,
             401 => ErrorCode::Unauthorized,
@@ -195,6 +202,16 @@ mod tests {
         assert!(e.msg.contains("expected a string"), "{}", e.msg);
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json.as_object().unwrap().len(), 3, "{json}");
+    }
+
+    #[test]
+    fn over_long_bodies_are_413() {
+        let e = ApiError::from(HttpError::for_bad_request(
+            None,
+            "request body exceeded maximum size of 1024 bytes".into(),
+        ));
+        assert_eq!((e.code, e.http_status()), (10110, 413));
+        assert!(e.msg.contains("1024"));
     }
 
     #[test]

@@ -124,9 +124,11 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 DbError::Duplicate(info.message().to_owned())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                DbError::Unavailable(info.message().to_owned())
-            }
+            // diesel-async's PostgreSQL connection reports I/O failures (no SQLSTATE) this way.
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => DbError::Unavailable(info.message().to_owned()),
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if is_unavailable_message(info.message()) =>
             {
