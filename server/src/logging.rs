@@ -30,7 +30,10 @@ impl RequestUsers {
     }
 
     fn take(&self, request_id: &str) -> Option<i64> {
-        self.0.lock().unwrap().remove(request_id)
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(request_id)
     }
 }
 
@@ -56,7 +59,10 @@ impl<D: Drain> Drain for WithUserId<D> {
     type Err = D::Err;
 
     fn log(&self, record: &slog::Record, values: &slog::OwnedKVList) -> Result<Self::Ok, D::Err> {
-        if record.msg().to_string() != "request completed" {
+        let is_request_line = record.level() == Level::Info
+            && record.module().starts_with("dropshot")
+            && record.msg().to_string() == "request completed";
+        if !is_request_line {
             return self.inner.log(record, values).map(Some);
         }
         let mut find = FindReqId(None);
@@ -78,35 +84,24 @@ impl<D: Drain> Drain for WithUserId<D> {
 /// The server's logger, as the configuration asks for it.
 pub fn logger(config: &Config, users: RequestUsers) -> anyhow::Result<Logger> {
     let level = parse_level(&config.log_level)?;
-    let drain: Box<dyn Drain<Ok = (), Err = slog::Never> + Send> = match config.log_format {
+    let format: Box<dyn Drain<Ok = (), Err = slog::Never> + Send> = match config.log_format {
         LogFormat::Terminal => {
             let decorator = slog_term::TermDecorator::new().stderr().build();
-            let format = slog_term::FullFormat::new(decorator).build().fuse();
-            Box::new(
-                WithUserId {
-                    inner: format,
-                    users,
-                }
-                .fuse()
-                .filter_level(level)
-                .ignore_res(),
-            )
+            Box::new(slog_term::FullFormat::new(decorator).build().fuse())
         }
-        LogFormat::Json => {
-            let format = slog_bunyan::with_name("backend", std::io::stderr())
+        LogFormat::Json => Box::new(
+            slog_bunyan::with_name("backend", std::io::stderr())
                 .build()
-                .fuse();
-            Box::new(
-                WithUserId {
-                    inner: format,
-                    users,
-                }
-                .fuse()
-                .filter_level(level)
-                .ignore_res(),
-            )
-        }
+                .fuse(),
+        ),
     };
+    // WithUserId sees every record (before the level filter), so it forgets each request's user
+    // even when "request completed" lines are filtered out.
+    let drain = WithUserId {
+        inner: format.filter_level(level),
+        users,
+    }
+    .ignore_res();
     let drain = slog_async::Async::new(drain).chan_size(4096).build().fuse();
     Ok(Logger::root(drain, slog::o!("name" => "backend")))
 }

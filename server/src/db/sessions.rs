@@ -25,16 +25,24 @@ pub struct LoginFailures {
     pub first_failed_at: i64,
 }
 
+/// How long sessions live and how many a user may have.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_per_user: i64,
+    pub idle_ms: i64,
+    pub lifetime_ms: i64,
+}
+
 super::queries! {
-    /// Opens a session for a successful login: inserts it, revokes the user's oldest sessions
-    /// beyond `max_per_user`, forgets the name's failed logins and logs the operation, all in one
-    /// transaction.
+    /// Opens a session for a successful login: inserts it, drops the user's expired sessions,
+    /// revokes their oldest sessions beyond `limits.max_per_user`, forgets the name's failed
+    /// logins and logs the operation, all in one transaction.
     pub async fn create(
         conn: &mut Conn,
         user_id: i64,
         name: &str,
         token_hash: &str,
-        max_per_user: i64,
+        limits: &Limits,
         op: &NewOp,
     ) -> QueryResult<i64> {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
@@ -49,11 +57,20 @@ super::queries! {
                     .returning(sessions::id)
                     .get_result(conn)
                     .await?;
+                diesel::delete(
+                    sessions::table.filter(sessions::user_id.eq(user_id)).filter(
+                        sessions::last_seen_at
+                            .le(now - limits.idle_ms)
+                            .or(sessions::created_at.le(now - limits.lifetime_ms)),
+                    ),
+                )
+                .execute(conn)
+                .await?;
                 let surplus: Vec<i64> = sessions::table
                     .filter(sessions::user_id.eq(user_id))
                     .order(sessions::id.desc())
                     .select(sessions::id)
-                    .offset(max_per_user)
+                    .offset(limits.max_per_user)
                     .limit(1000)
                     .load(conn)
                     .await?;

@@ -8,7 +8,7 @@ use dropshot::{HttpResponseHeaders, HttpResponseOk};
 
 use super::{authenticate, db_failure, secs_to_ms, Ctx};
 use crate::auth;
-use crate::db::{self, oplog::NewOp};
+use crate::db::{self, oplog::NewOp, sessions::Limits};
 
 pub async fn get_hola(rqctx: Ctx) -> Result<HttpResponseOk<Envelope>, ApiError> {
     authenticate(&rqctx).await?;
@@ -70,10 +70,14 @@ pub async fn post_login(
         request: serde_json::json!({ "name": name }).to_string(),
         created_at: now,
     };
-    let max_sessions = i64::try_from(config.sessions_per_user).unwrap_or(i64::MAX);
+    let limits = Limits {
+        max_per_user: i64::try_from(config.sessions_per_user).unwrap_or(i64::MAX),
+        idle_ms: secs_to_ms(config.session_idle_secs),
+        lifetime_ms: secs_to_ms(config.session_lifetime_secs),
+    };
     crate::db!(
         &cx.pool,
-        sessions::create(user.id, &name, &auth::token_hash(&token), max_sessions, &op)
+        sessions::create(user.id, &name, &auth::token_hash(&token), &limits, &op)
     )
     .map_err(|e| db_failure(log, e))?;
     cx.request_users.set(&rqctx.request_id, user.id);

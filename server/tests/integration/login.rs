@@ -13,6 +13,7 @@ on_both_databases!(
     disabled_user_loses_sessions_and_cannot_log_in,
     password_change_revokes_sessions,
     first_start_creates_admin_once,
+    instances_share_sessions_and_failed_login_counts,
 );
 
 async fn login_returns_the_user_and_one_token_as_cookie_and_header(db: DbKind) {
@@ -180,4 +181,21 @@ async fn first_start_creates_admin_once(db: DbKind) {
         "admin is created only when there is no user"
     );
     again.token("admin", &password).await;
+}
+
+/// Sessions and failed-login counts live in the database: two server instances see the same.
+async fn instances_share_sessions_and_failed_login_counts(db: DbKind) {
+    let a = TestServer::start(db, |_| {}).await;
+    let b = a.another_instance(|_| {}).await;
+    a.add_user("alice", "alice-password").await;
+    let token = a.token("alice", "alice-password").await;
+    expect_ok(b.hola(&token).await).await;
+    expect_ok(b.logout(&token).await).await;
+    expect_error(a.hola(&token).await, 401, 10103).await;
+    for i in 0..5 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        expect_error(server.login("alice", "wrong").await, 401, 10106).await;
+    }
+    expect_error(a.login("alice", "alice-password").await, 429, 10200).await;
+    expect_error(b.login("alice", "alice-password").await, 429, 10200).await;
 }

@@ -10,6 +10,8 @@ on_both_databases!(
     the_oldest_session_is_revoked_beyond_the_cap,
     logout_revokes_the_session_and_clears_the_cookie,
     last_seen_is_written_at_most_once_per_interval,
+    login_and_logout_are_logged_without_the_password,
+    expired_sessions_are_dropped_at_the_next_login,
 );
 
 async fn idle_sessions_expire_and_use_keeps_them_alive(db: DbKind) {
@@ -100,4 +102,36 @@ async fn last_seen_is_written_at_most_once_per_interval(db: DbKind) {
     expect_ok(s.hola(&token).await).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     expect_error(s.hola(&token).await, 401, 10103).await;
+}
+
+async fn login_and_logout_are_logged_without_the_password(db: DbKind) {
+    let s = TestServer::start(db, |_| {}).await;
+    let uid = s.add_user("alice", "alice-password").await;
+    expect_error(s.login("alice", "wrong-password").await, 401, 10106).await;
+    let token = s.token("alice", "alice-password").await;
+    expect_ok(s.logout(&token).await).await;
+    expect_error(s.logout(&token).await, 401, 10103).await;
+    let ops = server::db!(&s.pool, oplog::of_user(uid)).unwrap();
+    let summary: Vec<(&str, &str)> = ops
+        .iter()
+        .map(|o| (o.endpoint.as_str(), o.operation.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("post_login", "login"), ("post_logout", "logout")]
+    );
+    let request: serde_json::Value = serde_json::from_str(&ops[0].request).unwrap();
+    assert_eq!(request, serde_json::json!({ "name": "alice" }));
+    assert!(ops.iter().all(|o| !o.request.contains("password")));
+}
+
+async fn expired_sessions_are_dropped_at_the_next_login(db: DbKind) {
+    let s = TestServer::start(db, |c| c.session_idle_secs = 1).await;
+    let uid = s.add_user("alice", "alice-password").await;
+    s.token("alice", "alice-password").await;
+    s.token("alice", "alice-password").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    s.token("alice", "alice-password").await;
+    let left = server::db!(&s.pool, sessions::count_of_user(uid)).unwrap();
+    assert_eq!(left, 1, "only the live session is kept");
 }

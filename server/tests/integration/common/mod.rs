@@ -138,6 +138,11 @@ impl TestServer {
         }
     }
 
+    /// A second server instance over the same database.
+    pub async fn another_instance(&self, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_on(TestDb::at(self.db.url.clone()), tweak).await
+    }
+
     /// Stops the server gracefully; the database stays (for a restart on it).
     pub async fn stop(self) -> TestDb {
         let TestServer { server, db, .. } = self;

@@ -183,9 +183,8 @@ static SHARED: LazyLock<Mutex<Option<Cluster>>> = LazyLock::new(|| {
     let bin = bin_dir().expect("PostgreSQL binaries");
     let cluster = Cluster::start(&bin);
     extern "C" fn remove_shared() {
-        if let Ok(mut shared) = SHARED.lock() {
-            drop(shared.take());
-        }
+        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        drop(shared.take());
     }
     // SAFETY: registers a plain extern "C" fn to run at exit.
     unsafe { libc::atexit(remove_shared) };
