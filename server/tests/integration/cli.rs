@@ -246,3 +246,31 @@ async fn serve_prints_admin_password_logs_json_and_stops_on_sigterm() {
     std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
     assert!(!rest.contains(&password), "{rest}");
 }
+
+/// Flags beat `BACKEND_…` variables, which beat the config file.
+#[test]
+fn flags_beat_environment_beat_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    let file = dir.path().join("server.toml");
+    std::fs::write(&file, format!("database = \"{}\"\n", db("from-file.db"))).unwrap();
+    let migrate = |env: Option<&str>, flag: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_server"));
+        c.arg("--config").arg(&file).env_remove("BACKEND_DATABASE");
+        if let Some(url) = env {
+            c.env("BACKEND_DATABASE", url);
+        }
+        if let Some(url) = flag {
+            c.args(["--database", url]);
+        }
+        let out = c.arg("migrate").stdin(Stdio::null()).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert!(migrate(None, None).contains("from-file.db"));
+    assert!(migrate(Some(&db("from-env.db")), None).contains("from-env.db"));
+    assert!(migrate(Some(&db("from-env.db")), Some(&db("from-flag.db"))).contains("from-flag.db"));
+    for name in ["from-file.db", "from-env.db", "from-flag.db"] {
+        assert!(dir.path().join(name).exists(), "{name} was not created");
+    }
+}

@@ -52,3 +52,34 @@ async fn bodies_over_the_limit_are_413(db: DbKind) {
     let body = expect_error(post_login_raw(&s, &big).await, 413, 10110).await;
     assert!(body["msg"].as_str().unwrap().contains("1024"), "{body}");
 }
+
+/// Walks every operation of the API description: each one except `post_login` answers a request
+/// without a session token with 401 / 10101 (authentication is checked first).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_but_login_needs_a_session() {
+    let s = TestServer::start(DbKind::Sqlite, |_| {}).await;
+    let spec = backend_api::openapi_json();
+    let mut checked = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap();
+            if id == "post_login" {
+                continue;
+            }
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut request = s.client.request(method, format!("{}{path}", s.base));
+            if !op["requestBody"].is_null() {
+                request = request.json(&serde_json::json!({}));
+            }
+            let body = expect_error(request.send().await.unwrap(), 401, 10101).await;
+            assert!(
+                body["msg"].as_str().unwrap().contains("x-auth-token"),
+                "{id}: {body}"
+            );
+            checked.push(id.to_owned());
+        }
+    }
+    assert!(
+        checked.contains(&"get_hola".to_owned()) && checked.contains(&"post_logout".to_owned())
+    );
+}
