@@ -9,8 +9,10 @@
 //! implementation lives in the `server` crate.
 
 mod error;
+mod extract;
 
 pub use error::{ApiError, ErrorCode};
+pub use extract::{LazyBody, LazyQuery};
 
 use dropshot::{HttpResponseHeaders, HttpResponseOk, RequestContext, TypedBody};
 use schemars::JsonSchema;
