@@ -152,34 +152,32 @@ super::queries! {
             .optional()
     }
 
-    /// Counts a failed login of `name`: one more in the current window, or the first of a new one.
+    /// Counts a failed login of `name` — one more in the current window, or the first of a new
+    /// one — in one statement (so concurrent failures are all counted); returns the count.
     pub async fn record_failure(
         conn: &mut Conn,
         name: &str,
         now: i64,
         window_start: i64,
-    ) -> QueryResult<()> {
-        let counted = diesel::update(
-            login_failures::table
-                .filter(login_failures::name.eq(name))
-                .filter(login_failures::first_failed_at.gt(window_start)),
-        )
-        .set(login_failures::failures.eq(login_failures::failures + 1))
-        .execute(conn)
-        .await?;
-        if counted == 0 {
-            diesel::insert_into(login_failures::table)
-                .values((
-                    login_failures::name.eq(name),
-                    login_failures::failures.eq(1),
-                    login_failures::first_failed_at.eq(now),
-                ))
-                .on_conflict(login_failures::name)
-                .do_update()
-                .set((login_failures::failures.eq(1), login_failures::first_failed_at.eq(now)))
-                .execute(conn)
-                .await?;
-        }
-        Ok(())
+    ) -> QueryResult<i64> {
+        use diesel::dsl::case_when;
+        let in_window = login_failures::first_failed_at.gt(window_start);
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::name.eq(name),
+                login_failures::failures.eq(1),
+                login_failures::first_failed_at.eq(now),
+            ))
+            .on_conflict(login_failures::name)
+            .do_update()
+            .set((
+                login_failures::failures.eq(case_when(in_window, login_failures::failures + 1)
+                    .otherwise(1i64)),
+                login_failures::first_failed_at.eq(case_when(in_window, login_failures::first_failed_at)
+                    .otherwise(now)),
+            ))
+            .returning(login_failures::failures)
+            .get_result(conn)
+            .await
     }
 }

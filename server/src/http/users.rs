@@ -26,15 +26,19 @@ pub async fn post_login(
     let window_start = now - secs_to_ms(config.login_window_secs);
     let name = body.name;
 
+    let max_failures = i64::try_from(config.login_max_failures).unwrap_or(i64::MAX);
+    let locked_out = |first_failed_at: i64| {
+        let wait_secs = ((first_failed_at - window_start).max(0) + 999) / 1000;
+        ApiError::new(
+            ErrorCode::ReachMaxLoginLimit,
+            format!("too many failed logins for this name; try again in {wait_secs} s"),
+        )
+    };
     let failures = crate::db!(&cx.pool, sessions::failures(&name, window_start))
         .map_err(|e| db_failure(log, e))?;
     if let Some(f) = &failures {
-        if f.failures >= i64::try_from(config.login_max_failures).unwrap_or(i64::MAX) {
-            let wait_secs = ((f.first_failed_at - window_start).max(0) + 999) / 1000;
-            return Err(ApiError::new(
-                ErrorCode::ReachMaxLoginLimit,
-                format!("too many failed logins for this name; try again in {wait_secs} s"),
-            ));
+        if f.failures >= max_failures {
+            return Err(locked_out(f.first_failed_at));
         }
     }
 
@@ -53,8 +57,13 @@ pub async fn post_login(
     let user = match user {
         Some(u) if matches && !u.disabled => u,
         _ => {
-            crate::db!(&cx.pool, sessions::record_failure(&name, now, window_start))
+            let count = crate::db!(&cx.pool, sessions::record_failure(&name, now, window_start))
                 .map_err(|e| db_failure(log, e))?;
+            // Concurrent attempts may all have passed the check above: only the first
+            // `max_failures` failures get the 401.
+            if count > max_failures {
+                return Err(locked_out(now));
+            }
             return Err(ApiError::new(
                 ErrorCode::UserOrPasswordIncorrect,
                 "user name or password incorrect",

@@ -14,6 +14,7 @@ on_both_databases!(
     password_change_revokes_sessions,
     first_start_creates_admin_once,
     instances_share_sessions_and_failed_login_counts,
+    concurrent_failures_are_all_counted,
 );
 
 async fn login_returns_the_user_and_one_token_as_cookie_and_header(db: DbKind) {
@@ -198,4 +199,19 @@ async fn instances_share_sessions_and_failed_login_counts(db: DbKind) {
     }
     expect_error(a.login("alice", "alice-password").await, 429, 10200).await;
     expect_error(b.login("alice", "alice-password").await, 429, 10200).await;
+}
+
+/// Failed logins arriving at once are all counted: exactly five get 401, the rest 429.
+async fn concurrent_failures_are_all_counted(db: DbKind) {
+    let s = TestServer::start(db, |c| c.db_pool_size = 8).await;
+    s.add_user("alice", "alice-password").await;
+    let attempts = (0..12).map(|_| s.login("alice", "wrong-password"));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let unauthorized = statuses.iter().filter(|&&st| st == 401).count();
+    let refused = statuses.iter().filter(|&&st| st == 429).count();
+    assert_eq!((unauthorized, refused), (5, 7), "{statuses:?}");
 }
