@@ -85,6 +85,8 @@ impl Cluster {
             .tempdir()
             .unwrap()
             .keep();
+        // Whose cluster this is, so a later run can remove it if this process dies uncleanly.
+        std::fs::write(dir.join("owner.pid"), std::process::id().to_string()).unwrap();
         if is_root() {
             let (uid, gid) = postgres_ids();
             std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
@@ -178,9 +180,42 @@ fn postgres_ids() -> (u32, u32) {
     unsafe { ((*pw).pw_uid, (*pw).pw_gid) }
 }
 
+/// Removes the clusters of test processes that died without cleaning up (killed, timed out):
+/// those whose `owner.pid` names no living process. Live clusters of concurrent runs stay.
+fn remove_abandoned(bin: &Path) {
+    let parent = if is_root() {
+        PathBuf::from("/tmp")
+    } else {
+        std::env::temp_dir()
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with("backend-pg-"));
+        let owner = std::fs::read_to_string(dir.join("owner.pid"))
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok());
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let dead = owner.is_some_and(|pid| unsafe { libc::kill(pid, 0) } != 0);
+        if is_ours && dead {
+            drop(Cluster {
+                bin: bin.to_owned(),
+                dir,
+                port: 0,
+            });
+        }
+    }
+}
+
 /// The cluster shared by this test binary, started on first use and removed at exit.
 static SHARED: LazyLock<Mutex<Option<Cluster>>> = LazyLock::new(|| {
     let bin = bin_dir().expect("PostgreSQL binaries");
+    remove_abandoned(&bin);
     let cluster = Cluster::start(&bin);
     extern "C" fn remove_shared() {
         let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
