@@ -134,13 +134,17 @@ fn check_password(password: &str) -> Result<(), UserError> {
     Ok(())
 }
 
+/// Whether `name` can be a user name: 1 to 64 bytes, no whitespace or control characters.
+pub fn valid_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn check_name(name: &str) -> Result<(), UserError> {
-    if name.is_empty()
-        || name.len() > 64
-        || name.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if !valid_user_name(name) {
         return Err(UserError::BadInput(format!(
-            "user name {name:?}: 1 to 64 characters, no spaces"
+            "user name {name:?}: 1 to 64 bytes, no spaces or control characters"
         )));
     }
     Ok(())

@@ -25,6 +25,17 @@ pub async fn post_login(
     let now = db::now_ms();
     let window_start = now - secs_to_ms(config.login_window_secs);
     let name = body.name;
+    let incorrect = || {
+        ApiError::new(
+            ErrorCode::UserOrPasswordIncorrect,
+            "user name or password incorrect",
+        )
+    };
+    // A name no user can have (empty, too long, control characters such as NUL, which
+    // PostgreSQL cannot store) fails like any unknown name, without touching the database.
+    if !crate::app::valid_user_name(&name) || body.password.contains('\0') {
+        return Err(incorrect());
+    }
 
     let max_failures = i64::try_from(config.login_max_failures).unwrap_or(i64::MAX);
     let locked_out = |first_failed_at: i64| {
@@ -64,10 +75,7 @@ pub async fn post_login(
             if count > max_failures {
                 return Err(locked_out(now));
             }
-            return Err(ApiError::new(
-                ErrorCode::UserOrPasswordIncorrect,
-                "user name or password incorrect",
-            ));
+            return Err(incorrect());
         }
     };
 

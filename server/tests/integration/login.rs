@@ -106,6 +106,15 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(db: DbKind) {
     )
     .await;
     assert_eq!(empty, wrong);
+    // Names no user can have fail the same way (never a 500, e.g. for a NUL PostgreSQL refuses).
+    for name in ["nul\u{0}name", &"x".repeat(5000), "two words"] {
+        assert_eq!(
+            expect_error(s.login(name, "alice-password").await, 401, 10106).await,
+            wrong
+        );
+    }
+    let nul_password = expect_error(s.login("alice", "alice\u{0}password").await, 401, 10106);
+    assert_eq!(nul_password.await, wrong);
 }
 
 async fn sixth_failure_is_refused_even_with_the_right_password_until_the_window_ends(db: DbKind) {
