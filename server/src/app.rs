@@ -35,6 +35,9 @@ impl Server {
             bind_address: bind,
             default_request_body_max_bytes: usize::try_from(config.request_body_max_bytes)
                 .unwrap_or(usize::MAX),
+            // Handlers run to completion even when the client goes away: a diesel-async
+            // transaction cancelled half-way is not something to leave to chance.
+            default_handler_task_mode: dropshot::HandlerTaskMode::Detached,
             ..ConfigDropshot::default()
         };
         let context = Arc::new(ServerContext {

@@ -1,5 +1,18 @@
 //! The implementation of `backend_api::BackendApi`: one file per endpoint group (`users.rs` for
 //! hola, login and logout), the shared request context, and session checks.
+//!
+//! Adding an endpoint:
+//! 1. `server/api/src/lib.rs`: the trait method, named as the spec's operationId, with the doc's
+//!    summary and description as its doc comment and the doc's group as its tag; request and
+//!    response types named as the doc names them. Take bodies and query strings as
+//!    `LazyBody`/`LazyQuery` so the session is checked before the request's shape.
+//! 2. Queries in `db/<resource>.rs`, inside `queries!` (compiled for both backends); writes that
+//!    change something append their `oplog::NewOp` in the same transaction.
+//! 3. The handler in `http/<group>.rs`: `authenticate` first, then `parse()` the request, then
+//!    `db!(pool, module::query(…))`, mapping failures with `db_failure`; delegate to it from the
+//!    `impl BackendApi` below.
+//! 4. Tests in `tests/integration/<group>.rs` through `on_both_databases!`; the walk in
+//!    `errors.rs` already checks the new operation refuses requests without a session.
 
 mod users;
 
