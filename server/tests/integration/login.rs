@@ -118,7 +118,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(db: DbKind) {
 }
 
 async fn sixth_failure_is_refused_even_with_the_right_password_until_the_window_ends(db: DbKind) {
-    let s = TestServer::start(db, |c| c.login_window_secs = 3).await;
+    let s = TestServer::start(db, |c| c.login_window_secs = 5).await;
     s.add_user("alice", "alice-password").await;
     s.add_user("bob", "bob-password").await;
     let first_failure = std::time::Instant::now();
@@ -134,7 +134,7 @@ async fn sixth_failure_is_refused_even_with_the_right_password_until_the_window_
     // Other names are not affected.
     s.token("bob", "bob-password").await;
     // Once the window (from the first failure) has passed, the right password works again.
-    let window = Duration::from_secs(3) + Duration::from_millis(300);
+    let window = Duration::from_secs(5) + Duration::from_millis(300);
     tokio::time::sleep(window.saturating_sub(first_failure.elapsed())).await;
     s.token("alice", "alice-password").await;
 }

@@ -16,18 +16,18 @@ on_both_databases!(
 
 async fn idle_sessions_expire_and_use_keeps_them_alive(db: DbKind) {
     let s = TestServer::start(db, |c| {
-        c.session_idle_secs = 2;
+        c.session_idle_secs = 3;
         c.last_seen_interval_secs = 0;
     })
     .await;
     s.add_user("alice", "alice-password").await;
     let token = s.token("alice", "alice-password").await;
-    // Used every second for 4 s (twice the idle time): still alive.
-    for _ in 0..4 {
+    // Used every second for 5 s (longer than the idle time): still alive.
+    for _ in 0..5 {
         tokio::time::sleep(Duration::from_secs(1)).await;
         expect_ok(s.hola(&token).await).await;
     }
-    tokio::time::sleep(Duration::from_millis(2300)).await;
+    tokio::time::sleep(Duration::from_millis(3300)).await;
     expect_error(s.hola(&token).await, 401, 10103).await;
     // Once expired, it stays expired.
     expect_error(s.hola(&token).await, 401, 10103).await;
@@ -92,15 +92,15 @@ async fn logout_revokes_the_session_and_clears_the_cookie(db: DbKind) {
 /// login even though it was used in between (the price of not writing on every request).
 async fn last_seen_is_written_at_most_once_per_interval(db: DbKind) {
     let s = TestServer::start(db, |c| {
-        c.session_idle_secs = 2;
+        c.session_idle_secs = 3;
         c.last_seen_interval_secs = 3600;
     })
     .await;
     s.add_user("alice", "alice-password").await;
     let token = s.token("alice", "alice-password").await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     expect_ok(s.hola(&token).await).await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     expect_error(s.hola(&token).await, 401, 10103).await;
 }
 
