@@ -18,7 +18,7 @@ struct Cli {
     /// TOML configuration file (every key: server/config.example.toml).
     #[arg(long, global = true, value_name = "FILE", env = "BACKEND_CONFIG")]
     config: Option<PathBuf>,
-    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB.
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB (env BACKEND_DATABASE).
     #[arg(long, global = true, value_name = "URL")]
     database: Option<String>,
     #[command(subcommand)]
@@ -56,9 +56,11 @@ enum UserCommand {
     /// Add a user; the password is read from stdin (one line) or prompted for twice.
     Add {
         name: String,
-        #[arg(long, default_value_t = 0)]
+        /// The user's role (LoginData.role).
+        #[arg(long, value_name = "N", default_value_t = 0)]
         role: u32,
-        #[arg(long, default_value_t = 0)]
+        /// The user's permission bits (LoginData.perm).
+        #[arg(long, value_name = "N", default_value_t = 0)]
         perm: u64,
     },
     /// Change a user's password (revokes their sessions).
