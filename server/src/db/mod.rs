@@ -191,6 +191,29 @@ impl Backend {
     }
 }
 
+/// The PostgreSQL URL with TCP timeouts added unless the URL sets its own: without them a
+/// connection to a host that vanished (no RST, e.g. a network partition) hangs its request until
+/// the kernel gives up, minutes later. `tcp_user_timeout` bounds unacknowledged writes, the
+/// keepalives bound a silent wait for an answer; the pool then drops the dead connection.
+fn postgres_url(url: &str) -> String {
+    const DEFAULTS: &[(&str, &str)] = &[
+        ("tcp_user_timeout", "10"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_retries", "3"),
+    ];
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let present = |key: &str| query.split('&').any(|kv| kv.split('=').next() == Some(key));
+    let mut out = url.to_owned();
+    for (key, value) in DEFAULTS {
+        if !present(key) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    }
+    out
+}
+
 /// The file path of a `sqlite://PATH` URL.
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)
@@ -234,7 +257,7 @@ impl Pool {
                 Pool::Sqlite(builder(options).build_unchecked(manager))
             }
             Backend::Postgres => {
-                let manager = AsyncDieselConnectionManager::<PgConn>::new(url);
+                let manager = AsyncDieselConnectionManager::<PgConn>::new(postgres_url(url));
                 Pool::Postgres(builder(options).build_unchecked(manager))
             }
         };
@@ -252,7 +275,7 @@ impl Pool {
                 run_migrations(conn, SQLITE_MIGRATIONS).await?
             }
             Pool::Postgres(_) => {
-                let conn = PgConn::establish(url)
+                let conn = PgConn::establish(&postgres_url(url))
                     .await
                     .context("connecting to PostgreSQL")?;
                 run_migrations(conn, POSTGRES_MIGRATIONS).await?
@@ -295,4 +318,21 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_tcp_timeouts_unless_they_set_them() {
+        assert_eq!(
+            postgres_url("postgres://u@h/db"),
+            "postgres://u@h/db?tcp_user_timeout=10&keepalives_idle=10&keepalives_interval=5\
+             &keepalives_retries=3"
+        );
+        let own = postgres_url("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable");
+        assert!(own.starts_with("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable&keep"));
+        assert_eq!(own.matches("tcp_user_timeout").count(), 1);
+    }
 }
