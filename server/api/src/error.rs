@@ -1,0 +1,225 @@
+//! The one error type of the API and the table of error codes.
+//!
+//! Every error the server answers — from a handler, or from dropshot when it cannot parse a body
+//! or a query string — is the envelope `{code, msg, error}` with the HTTP status of its code.
+//! The table is the doc's `## 错误码列表` (and the spec's `x-error-codes`); a test checks that the
+//! two agree.
+
+use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = ($code:literal, $name:literal, $status:literal),)*) => {
+        /// The error codes of the API: code, snake_case name and HTTP status, one row each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the table's order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The numeric code clients match on (the old service's).
+            pub const fn code(self) -> i64 {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The snake_case name sent as `error`.
+            pub const fn name(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $name,)* }
+            }
+
+            /// The HTTP status answered with this code.
+            pub const fn status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// Anything unexpected (logged with the request id).
+    InternalServerError = (10100, "internal_server_error", 500),
+    /// No session token on an endpoint that needs one.
+    Unauthorized = (10101, "unauthorized", 401),
+    /// Unparseable JSON or query, wrong type, out-of-range integer, unknown enum value, ….
+    InvalidRequest = (10102, "invalid_request", 400),
+    /// Token unknown, revoked, idle too long or past its lifetime.
+    SessionExpired = (10103, "session_expired", 401),
+    /// A unique value already exists (e.g. user name).
+    DuplicatedEntry = (10104, "duplicated_entry", 409),
+    /// Login failed — the same answer for an unknown name and a wrong password.
+    UserOrPasswordIncorrect = (10106, "user_or_password_incorrect", 401),
+    /// Task does not exist or belongs to someone else.
+    NotFound = (10109, "not_found", 404),
+    /// Body or upload over its limit.
+    PayloadTooLarge = (10110, "payload_too_large", 413),
+    /// Upload is not a supported image.
+    UnsupportedMediaType = (10111, "unsupported_media_type", 415),
+    /// Status transition not allowed.
+    InvalidStatus = (10121, "invalid_status", 409),
+    /// `limit` above the maximum.
+    OverMaxLimit = (10122, "over_max_limit", 400),
+    /// Too many failed logins for this name.
+    ReachMaxLoginLimit = (10200, "reach_max_login_limit", 429),
+    /// Database unreachable; the server recovers by itself when it returns.
+    ServiceUnavailable = (10205, "service_unavailable", 503),
+}
+
+impl ErrorCode {
+    /// Looks a code up by its number.
+    pub fn from_code(code: i64) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.code() == code)
+    }
+}
+
+/// An error answer: `{code, msg, error}` with the status of its code.
+///
+/// `msg` says what was wrong for the client; it never carries SQL or a stack trace (those go to
+/// the log with the request id). Named `Error` in the OpenAPI document.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename = "Error")]
+pub struct ApiError {
+    pub code: i64,
+    pub msg: String,
+    pub error: String,
+    #[serde(skip)]
+    status: u16,
+}
+
+impl ApiError {
+    /// An error with the given code and a message for the client.
+    pub fn new(code: ErrorCode, msg: impl Into<String>) -> Self {
+        ApiError {
+            code: code.code(),
+            msg: msg.into(),
+            error: code.name().to_owned(),
+            status: code.status(),
+        }
+    }
+
+    pub fn invalid_request(msg: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::InvalidRequest, msg)
+    }
+
+    /// An unexpected failure: the client learns only that it happened; log the cause yourself.
+    pub fn internal() -> Self {
+        ApiError::new(
+            ErrorCode::InternalServerError,
+            "internal server error; see the server log",
+        )
+    }
+
+    pub fn unavailable() -> Self {
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "the database is unreachable; try again shortly",
+        )
+    }
+
+    /// The code, when it is one of the table's (always, for errors built by this crate).
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        ErrorCode::from_code(self.code)
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn http_status(&self) -> u16 {
+        self.status
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.error, self.code, self.msg)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl HttpResponseError for ApiError {
+    fn status_code(&self) -> ErrorStatusCode {
+        ErrorStatusCode::from_u16(self.status).unwrap_or(ErrorStatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// Errors dropshot raises itself (unparseable body or query, body too large, …) become envelopes.
+impl From<HttpError> for ApiError {
+    fn from(e: HttpError) -> Self {
+        let mut status = e.status_code.as_u16();
+        // dropshot reports an over-long body as a 400 with this message.
+        if status == 400
+            && e.external_message
+                .starts_with("request body exceeded maximum size")
+        {
+            status = 413;
+        }
+        let code = match status {
+            400 => ErrorCode::InvalidRequest,
+            401 => ErrorCode::Unauthorized,
+            404 => ErrorCode::NotFound,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            503 => ErrorCode::ServiceUnavailable,
+            500..=599 => return ApiError::internal(),
+            // Any other client error (406, 411, …): the client's mistake, with dropshot's status.
+            _ => {
+                let mut err = ApiError::invalid_request(e.external_message);
+                err.status = status;
+                return err;
+            }
+        };
+        ApiError::new(code, e.external_message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_statuses_are_errors() {
+        for (i, a) in ErrorCode::ALL.iter().enumerate() {
+            assert!((400..600).contains(&a.status()), "{a:?}");
+            for b in &ErrorCode::ALL[i + 1..] {
+                assert_ne!(a.code(), b.code());
+                assert_ne!(a.name(), b.name());
+            }
+        }
+    }
+
+    #[test]
+    fn dropshot_parse_errors_keep_their_message() {
+        let e = ApiError::from(HttpError::for_bad_request(
+            None,
+            "unable to parse JSON body: invalid type: integer `1`, expected a string".into(),
+        ));
+        assert_eq!(
+            (e.code, e.error.as_str(), e.http_status()),
+            (10102, "invalid_request", 400)
+        );
+        assert!(e.msg.contains("expected a string"), "{}", e.msg);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json.as_object().unwrap().len(), 3, "{json}");
+    }
+
+    #[test]
+    fn over_long_bodies_are_413() {
+        let e = ApiError::from(HttpError::for_bad_request(
+            None,
+            "request body exceeded maximum size of 1024 bytes".into(),
+        ));
+        assert_eq!((e.code, e.http_status()), (10110, 413));
+        assert!(e.msg.contains("1024"));
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let e = ApiError::from(HttpError::for_internal_error(
+            "SELECT * FROM users failed".into(),
+        ));
+        assert_eq!((e.code, e.http_status()), (10100, 500));
+        assert!(!e.msg.contains("SELECT"));
+    }
+}

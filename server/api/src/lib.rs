@@ -1,0 +1,140 @@
+//! The back-end's HTTP interface, apart from its implementation.
+//!
+//! `openapi/backend-api.md` (the doc) → `openapi/backend-api.json` (the spec) → this crate: the
+//! `#[dropshot::api_description]` trait [`BackendApi`], its request and response types (named as
+//! the doc names them) and the one error type [`ApiError`] with the error-code table [`ErrorCode`].
+//!
+//! This crate builds without the database layer, so the server's OpenAPI document can be printed
+//! (`backend_api_mod::stub_api_description()`) and compared with the doc's spec cheaply. The
+//! implementation lives in the `server` crate.
+
+mod error;
+mod extract;
+
+pub use error::{ApiError, ErrorCode};
+pub use extract::{LazyBody, LazyQuery};
+
+use dropshot::{HttpResponseHeaders, HttpResponseOk, RequestContext, TypedBody};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The header that carries the session token, in requests and in the login response.
+pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+
+/// The back-end API: every operation of the doc, named by its operationId.
+#[dropshot::api_description]
+pub trait BackendApi {
+    type Context: Send + Sync + 'static;
+
+    /// 测试登录
+    ///
+    /// 测试是否正常登录
+    #[endpoint { method = GET, path = "/backend/api/v1/hola", tags = ["用户"] }]
+    async fn get_hola(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseOk<Envelope>, ApiError>;
+
+    /// 登录
+    ///
+    /// 后台登录
+    #[endpoint { method = POST, path = "/backend/api/v1/login", tags = ["用户"] }]
+    async fn post_login(
+        rqctx: RequestContext<Self::Context>,
+        body: TypedBody<LoginRequest>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<LoginResponse>, LoginHeaders>, ApiError>;
+
+    /// 登出
+    ///
+    /// 登出
+    #[endpoint { method = POST, path = "/backend/api/v1/logout", tags = ["用户"] }]
+    async fn post_logout(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<Envelope>, LogoutHeaders>, ApiError>;
+}
+
+/// The bare response envelope: `code` 0, `msg`, `error` "".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Envelope {
+    pub code: i64,
+    pub msg: String,
+    pub error: String,
+}
+
+impl Envelope {
+    /// The success envelope with the given message ("ok" for most operations).
+    pub fn ok(msg: &str) -> Self {
+        Envelope {
+            code: 0,
+            msg: msg.to_owned(),
+            error: String::new(),
+        }
+    }
+}
+
+/// Request body of `post_login`. Omitted fields are their zero value, as in the doc.
+#[derive(Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct LoginRequest {
+    pub name: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    // Never print a password, not even in a debug log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Response body of `post_login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LoginResponse {
+    pub code: i64,
+    pub msg: String,
+    pub error: String,
+    pub data: LoginData,
+}
+
+/// The logged-in user (`backend.LoginData` in the doc).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LoginData {
+    pub uid: i64,
+    pub name: String,
+    pub role: u32,
+    pub perm: u64,
+}
+
+/// Headers of a successful login: the session token, as a cookie and as `x-auth-token`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LoginHeaders {
+    /// The session cookie (`HttpOnly; SameSite=Lax; Path=/`, `Secure` over https).
+    #[serde(rename = "set-cookie")]
+    pub set_cookie: String,
+    /// The same session token, for clients that send it back in the `x-auth-token` header.
+    #[serde(rename = "x-auth-token")]
+    pub x_auth_token: String,
+}
+
+/// Headers of a logout: the session cookie, cleared.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LogoutHeaders {
+    /// Clears the session cookie (`Max-Age=0`).
+    #[serde(rename = "set-cookie")]
+    pub set_cookie: String,
+}
+
+/// The OpenAPI document of this trait, as the server serves it (`server openapi` prints it).
+pub fn openapi_json() -> serde_json::Value {
+    let description = backend_api_mod::stub_api_description()
+        .expect("the BackendApi trait describes a valid API");
+    description
+        .openapi("后台API", semver_version())
+        .json()
+        .expect("the OpenAPI document serialises")
+}
+
+fn semver_version() -> dropshot::semver::Version {
+    dropshot::semver::Version::new(1, 0, 0)
+}

@@ -1,0 +1,206 @@
+//! Starting and stopping the server, and the user management the CLI (and tests) drive.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use dropshot::{ConfigDropshot, HttpServer, ServerBuilder};
+use slog::Logger;
+
+use crate::config::Config;
+use crate::db::{self, users::NewUser, DbError, Pool};
+use crate::http::{BackendImpl, ServerContext};
+use crate::logging::RequestUsers;
+
+/// A running server.
+pub struct Server {
+    http: HttpServer<Arc<ServerContext>>,
+    pub pool: Pool,
+}
+
+impl Server {
+    /// Connects to the database (applying migrations), creates the first `admin` when there are
+    /// no users (its password is returned, to be printed once), and starts listening.
+    pub async fn start(
+        config: Config,
+        log: Logger,
+        request_users: RequestUsers,
+    ) -> anyhow::Result<(Server, Option<String>)> {
+        let bind: SocketAddr = config.bind.parse().context("bind address")?;
+        let pool = Pool::connect(&config.database, &config.pool_options()).await?;
+        let admin_password = ensure_admin(&pool).await?;
+        let api = backend_api::backend_api_mod::api_description::<BackendImpl>()
+            .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
+        let dropshot_config = ConfigDropshot {
+            bind_address: bind,
+            default_request_body_max_bytes: usize::try_from(config.request_body_max_bytes)
+                .unwrap_or(usize::MAX),
+            // Handlers run to completion even when the client goes away: a diesel-async
+            // transaction cancelled half-way is not something to leave to chance.
+            default_handler_task_mode: dropshot::HandlerTaskMode::Detached,
+            ..ConfigDropshot::default()
+        };
+        let context = Arc::new(ServerContext {
+            pool: pool.clone(),
+            config: Arc::new(config),
+            request_users,
+        });
+        let http = ServerBuilder::new(api, context, log)
+            .config(dropshot_config)
+            .start()
+            .map_err(|e| anyhow::anyhow!("starting the HTTP server on {bind}: {e}"))?;
+        Ok((Server { http, pool }, admin_password))
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.http.local_addr()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, then closes the pool.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.http
+            .close()
+            .await
+            .map_err(|e| anyhow::anyhow!("stopping the server: {e}"))?;
+        drop(self.pool);
+        Ok(())
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops gracefully.
+    pub async fn run_until_signalled(self, log: &Logger) -> anyhow::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => slog::info!(log, "SIGINT: shutting down"),
+            _ = term.recv() => slog::info!(log, "SIGTERM: shutting down"),
+        }
+        self.stop().await
+    }
+}
+
+/// Creates `admin` with a random password when there is no user at all; returns that password.
+pub async fn ensure_admin(pool: &Pool) -> anyhow::Result<Option<String>> {
+    if crate::db!(pool, users::count())? > 0 {
+        return Ok(None);
+    }
+    let password = crate::auth::new_password();
+    match add_user(pool, "admin", &password, 0, 0).await {
+        Ok(_) => Ok(Some(password)),
+        // Another instance starting at the same time made it first.
+        Err(UserError::Duplicate) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Why a user command failed.
+#[derive(Debug)]
+pub enum UserError {
+    Duplicate,
+    NoSuchUser,
+    BadInput(String),
+    Db(DbError),
+    Other(anyhow::Error),
+}
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserError::Duplicate => write!(f, "a user with that name already exists"),
+            UserError::NoSuchUser => write!(f, "no such user"),
+            UserError::BadInput(m) => write!(f, "{m}"),
+            UserError::Db(e) => write!(f, "{e}"),
+            UserError::Other(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for UserError {}
+
+impl From<DbError> for UserError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Duplicate(_) => UserError::Duplicate,
+            e => UserError::Db(e),
+        }
+    }
+}
+
+/// The smallest password length the CLI accepts.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+fn check_password(password: &str) -> Result<(), UserError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(UserError::BadInput(format!(
+            "the password must have at least {MIN_PASSWORD_LEN} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `name` can be a user name: 1 to 64 bytes, no whitespace or control characters.
+pub fn valid_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn check_name(name: &str) -> Result<(), UserError> {
+    if !valid_user_name(name) {
+        return Err(UserError::BadInput(format!(
+            "user name {name:?}: 1 to 64 bytes, no spaces or control characters"
+        )));
+    }
+    Ok(())
+}
+
+async fn hash(password: &str) -> Result<String, UserError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(|e| UserError::Other(e.into()))?
+        .map_err(UserError::Other)
+}
+
+/// Adds a user; returns its id.
+pub async fn add_user(
+    pool: &Pool,
+    name: &str,
+    password: &str,
+    role: u32,
+    perm: u64,
+) -> Result<i64, UserError> {
+    check_name(name)?;
+    check_password(password)?;
+    let password_hash = hash(password).await?;
+    let now = db::now_ms();
+    let user = NewUser {
+        name,
+        password_hash: &password_hash,
+        role: i64::from(role),
+        perm: perm as i64,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(crate::db!(pool, users::insert(&user))?)
+}
+
+/// Changes a user's password and revokes their sessions.
+pub async fn set_password(pool: &Pool, name: &str, password: &str) -> Result<(), UserError> {
+    check_password(password)?;
+    let password_hash = hash(password).await?;
+    match crate::db!(
+        pool,
+        users::set_password(name, &password_hash, db::now_ms())
+    )? {
+        true => Ok(()),
+        false => Err(UserError::NoSuchUser),
+    }
+}
+
+/// Disables a user and revokes their sessions.
+pub async fn disable_user(pool: &Pool, name: &str) -> Result<(), UserError> {
+    match crate::db!(pool, users::disable(name, db::now_ms()))? {
+        true => Ok(()),
+        false => Err(UserError::NoSuchUser),
+    }
+}

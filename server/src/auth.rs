@@ -1,0 +1,118 @@
+//! Passwords (argon2id), session tokens (256 random bits, stored as SHA-256) and cookies.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use base64::Engine as _;
+use rand::Rng as _;
+use sha2::Digest as _;
+
+/// Hashes a password with argon2id (the crate's default parameters) and a random salt (from the OS).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches `hash`. A malformed hash matches nothing.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash no password matches, verified against for unknown names so that they take as long as
+/// a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&new_token()).expect("argon2 hashes a random password"))
+}
+
+/// A fresh session token: 32 bytes from the OS RNG, base64url without padding (43 characters).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A random password for the first `admin`: 18 bytes, base64url (24 characters).
+pub fn new_password() -> String {
+    let mut bytes = [0u8; 18];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database stores of a token: its SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `Set-Cookie` value carrying a session token.
+pub fn session_cookie(name: &str, token: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}")
+}
+
+/// The `Set-Cookie` value that clears the session cookie.
+pub fn clear_cookie(name: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}")
+}
+
+/// The session token of a request: the `x-auth-token` header first, then the cookie `name`.
+pub fn request_token(headers: &http::HeaderMap, cookie_name: &str) -> Option<String> {
+    let from_header = headers
+        .get(backend_api::AUTH_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    if let Some(token) = from_header {
+        return Some(token.to_owned());
+    }
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == cookie_name && !v.is_empty())
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("correct hors", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_stored_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn header_beats_cookie() {
+        let mut h = http::HeaderMap::new();
+        h.insert("cookie", "other=1; sid=from-cookie".parse().unwrap());
+        assert_eq!(request_token(&h, "sid").as_deref(), Some("from-cookie"));
+        h.insert("x-auth-token", "from-header".parse().unwrap());
+        assert_eq!(request_token(&h, "sid").as_deref(), Some("from-header"));
+        assert_eq!(request_token(&http::HeaderMap::new(), "sid"), None);
+    }
+}

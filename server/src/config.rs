@@ -1,0 +1,199 @@
+//! Configuration: one struct, one TOML key and one `BACKEND_…` environment variable per field.
+//!
+//! Precedence: command-line flags > environment > config file > defaults. The environment name
+//! of a key is `BACKEND_` + the key in upper case (`session_idle_secs` → `BACKEND_SESSION_IDLE_SECS`).
+//! `config.example.toml` beside `Cargo.toml` lists every key with its default.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+/// Every setting of the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    pub database: String,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Folder of uploaded files.
+    pub upload_dir: String,
+    /// Base URL clients reach the server at; `https://…` makes the session cookie `Secure`.
+    pub public_url: String,
+    /// `terminal` (human-readable) or `json` (bunyan).
+    pub log_format: LogFormat,
+    /// trace, debug, info, warn, error or critical.
+    pub log_level: String,
+    /// Largest accepted request body, in bytes.
+    pub request_body_max_bytes: u64,
+    /// Name of the session cookie.
+    pub cookie_name: String,
+    /// A session unused for this long expires (sliding).
+    pub session_idle_secs: u64,
+    /// A session expires this long after login, used or not.
+    pub session_lifetime_secs: u64,
+    /// Live sessions per user; a login beyond it revokes the oldest.
+    pub sessions_per_user: u64,
+    /// A session's "last seen" time is written at most this often.
+    pub last_seen_interval_secs: u64,
+    /// Failed logins of one name allowed within the window before logins are refused.
+    pub login_max_failures: u64,
+    /// The window, counted from the first failed login.
+    pub login_window_secs: u64,
+    /// Connections in the pool.
+    pub db_pool_size: u32,
+    /// How long a request waits for a database connection before answering 503.
+    pub db_timeout_secs: u64,
+    /// SQLite: how long a statement waits for another connection's lock.
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Terminal,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: "sqlite://data/backend.db".to_owned(),
+            bind: "127.0.0.1:8080".to_owned(),
+            upload_dir: "data/uploads".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            log_format: LogFormat::Terminal,
+            log_level: "info".to_owned(),
+            request_body_max_bytes: 64 * 1024,
+            cookie_name: "backend_session".to_owned(),
+            session_idle_secs: 900,
+            session_lifetime_secs: 7 * 24 * 3600,
+            sessions_per_user: 10,
+            last_seen_interval_secs: 60,
+            login_max_failures: 5,
+            login_window_secs: 15 * 60,
+            db_pool_size: 16,
+            db_timeout_secs: 3,
+            sqlite_busy_timeout_ms: 5000,
+        }
+    }
+}
+
+impl Config {
+    /// The file's settings (or the defaults when there is no file), then the environment's.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                // Parse once on its own so a typo is reported against the file, not the merge.
+                let from_file: Config = toml::from_str(&text)
+                    .with_context(|| format!("{}: invalid configuration", path.display()))?;
+                toml::Table::try_from(from_file)?
+            }
+            None => toml::Table::try_from(Config::default())?,
+        };
+        for (key, value) in table.iter_mut() {
+            let var = format!("BACKEND_{}", key.to_ascii_uppercase());
+            let Some(text) = env(&var) else { continue };
+            *value = match value {
+                toml::Value::Integer(_) => toml::Value::Integer(
+                    text.trim()
+                        .parse()
+                        .with_context(|| format!("{var}={text:?}: expected an integer"))?,
+                ),
+                _ => toml::Value::String(text),
+            };
+        }
+        let config: Config = table
+            .try_into()
+            .context("invalid configuration in the environment")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        crate::db::Backend::of_url(&self.database)?;
+        self.bind
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| format!("bind {:?}: expected IP:PORT", self.bind))?;
+        anyhow::ensure!(
+            self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
+            "public_url {:?}: expected http://… or https://…",
+            self.public_url
+        );
+        anyhow::ensure!(
+            self.sessions_per_user >= 1,
+            "sessions_per_user must be at least 1"
+        );
+        anyhow::ensure!(self.db_pool_size >= 1, "db_pool_size must be at least 1");
+        anyhow::ensure!(
+            !self.cookie_name.is_empty()
+                && self
+                    .cookie_name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)),
+            "cookie_name {:?}: use letters, digits, '_', '-' or '.'",
+            self.cookie_name
+        );
+        crate::logging::parse_level(&self.log_level)?;
+        Ok(())
+    }
+
+    pub fn secure_cookie(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn pool_options(&self) -> crate::db::PoolOptions {
+        crate::db::PoolOptions {
+            max_size: self.db_pool_size,
+            connection_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
+            sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_beats_file_and_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "bind = \"127.0.0.1:9000\"\nsession_idle_secs = 60\n").unwrap();
+        let env = |k: &str| (k == "BACKEND_SESSION_IDLE_SECS").then(|| "30".to_owned());
+        let c = Config::load(Some(&path), env).unwrap();
+        assert_eq!(
+            (c.bind.as_str(), c.session_idle_secs),
+            ("127.0.0.1:9000", 30)
+        );
+        assert_eq!(c.database, Config::default().database);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "bnid = \"x\"\n").unwrap();
+        let e = Config::load(Some(&path), |_| None).unwrap_err();
+        assert!(format!("{e:#}").contains("bnid"), "{e:#}");
+        let e = Config::load(None, |k| {
+            (k == "BACKEND_DB_POOL_SIZE").then(|| "many".into())
+        })
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("BACKEND_DB_POOL_SIZE"), "{e:#}");
+    }
+
+    #[test]
+    fn the_sample_config_is_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+        let sample: Config = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(sample, Config::default());
+    }
+}

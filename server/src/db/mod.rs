@@ -1,0 +1,338 @@
+//! Storage: one pool over SQLite or PostgreSQL, chosen once from the database URL.
+//!
+//! Each query is written once, in the file of its resource (`users.rs`, `sessions.rs`, …), inside
+//! [`queries!`], which compiles it for both backends (`users::sqlite::f`, `users::postgres::f`)
+//! against the concrete connection type; [`db!`] picks the one that matches the pool. That keeps
+//! the queries as plain diesel code (no `where` clause per statement, as a function generic over
+//! `C: AsyncConnection` would need) while guaranteeing both backends run the same text.
+//!
+//! Errors: [`DbError::Unavailable`] when no connection can be had within the pool's timeout or a
+//! connection dies under a query (→ 503 / 10205); anything else is [`DbError::Query`] (→ 500,
+//! logged). bb8 does not test connections on checkout (a `SELECT 1` per request doubles the
+//! statements); a connection whose query failed because the database went away reports itself
+//! broken (`is_broken`) and bb8 drops it instead of returning it to the pool, so the server recovers
+//! by itself once the database answers again: the next checkout opens a fresh connection.
+
+pub mod oplog;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sqlite::SqliteConnection;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{
+    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection,
+};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type PgConn = AsyncPgConnection;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Compiles the query functions inside it once per backend: `mod sqlite` and `mod postgres`,
+/// each with `Conn` bound to that backend's connection type.
+macro_rules! queries {
+    ($($item:item)*) => {
+        pub mod sqlite {
+            #![allow(unused_imports)]
+            use super::*;
+            pub type Conn = $crate::db::SqliteConn;
+            $($item)*
+        }
+        pub mod postgres {
+            #![allow(unused_imports)]
+            use super::*;
+            pub type Conn = $crate::db::PgConn;
+            $($item)*
+        }
+    };
+}
+pub(crate) use queries;
+
+/// `db!(pool, users::find_by_name(name))`: checks a connection out of `pool` and runs the query
+/// of the pool's backend on it. Evaluates to `Result<T, DbError>`.
+#[macro_export]
+macro_rules! db {
+    ($pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
+        match $pool {
+            $crate::db::Pool::Sqlite(pool) => match pool.get().await {
+                Ok(mut conn) => $crate::db::$module::sqlite::$function(&mut *conn, $($arg),*)
+                    .await
+                    .map_err($crate::db::DbError::from),
+                Err(e) => Err($crate::db::DbError::from(e)),
+            },
+            $crate::db::Pool::Postgres(pool) => match pool.get().await {
+                Ok(mut conn) => $crate::db::$module::postgres::$function(&mut *conn, $($arg),*)
+                    .await
+                    .map_err($crate::db::DbError::from),
+                Err(e) => Err($crate::db::DbError::from(e)),
+            },
+        }
+    };
+}
+
+/// Settings of the pool (from the configuration).
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    /// How long a request waits for a connection before answering 503.
+    pub connection_timeout: Duration,
+    /// SQLite only: how long a statement waits for a lock held by another connection.
+    pub sqlite_busy_timeout: Duration,
+}
+
+/// The connection pool, over one of the two backends.
+#[derive(Clone)]
+pub enum Pool {
+    Sqlite(bb8::Pool<AsyncDieselConnectionManager<SqliteConn>>),
+    Postgres(bb8::Pool<AsyncDieselConnectionManager<PgConn>>),
+}
+
+/// What went wrong talking to the database.
+#[derive(Debug)]
+pub enum DbError {
+    /// No connection within the timeout, or the connection died: the database is unreachable.
+    Unavailable(String),
+    /// A unique constraint refused the write.
+    Duplicate(String),
+    /// Any other failure of a query.
+    Query(DieselError),
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbError::Unavailable(m) => write!(f, "database unavailable: {m}"),
+            DbError::Duplicate(m) => write!(f, "duplicate entry: {m}"),
+            DbError::Query(e) => write!(f, "query failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        match &e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::Duplicate(info.message().to_owned())
+            }
+            // diesel-async's PostgreSQL connection reports I/O failures (no SQLSTATE) this way.
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => DbError::Unavailable(info.message().to_owned()),
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if is_unavailable_message(info.message()) =>
+            {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            _ => DbError::Query(e),
+        }
+    }
+}
+
+/// Messages of errors that mean "the database is not there" rather than "this query is wrong":
+/// a connection closed under a query (PostgreSQL restarting or stopped) and SQLite's lock
+/// timeouts.
+fn is_unavailable_message(message: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "connection closed",
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "database is locked",
+        "database is busy",
+        "error communicating with database",
+        "unexpected EOF",
+        "broken pipe",
+        "connection reset",
+    ];
+    let lower = message.to_ascii_lowercase();
+    MARKERS
+        .iter()
+        .any(|m| lower.contains(&m.to_ascii_lowercase()))
+}
+
+impl<E: std::fmt::Display> From<bb8::RunError<E>> for DbError {
+    fn from(e: bb8::RunError<E>) -> Self {
+        match e {
+            bb8::RunError::TimedOut => {
+                DbError::Unavailable("timed out waiting for a connection".to_owned())
+            }
+            bb8::RunError::User(e) => DbError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite://") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("database URL {url:?}: expected sqlite://PATH or postgres://…")
+        }
+    }
+}
+
+/// The PostgreSQL URL with TCP timeouts added unless the URL sets its own: without them a
+/// connection to a host that vanished (no RST, e.g. a network partition) hangs its request until
+/// the kernel gives up, minutes later. `tcp_user_timeout` bounds unacknowledged writes, the
+/// keepalives bound a silent wait for an answer; the pool then drops the dead connection.
+fn postgres_url(url: &str) -> String {
+    const DEFAULTS: &[(&str, &str)] = &[
+        ("tcp_user_timeout", "10"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_retries", "3"),
+    ];
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let present = |key: &str| query.split('&').any(|kv| kv.split('=').next() == Some(key));
+    let mut out = url.to_owned();
+    for (key, value) in DEFAULTS {
+        if !present(key) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    }
+    out
+}
+
+/// The file path of a `sqlite://PATH` URL.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+fn sqlite_setup(
+    busy_timeout: Duration,
+) -> impl Fn(&str) -> futures_util::future::BoxFuture<'_, diesel::ConnectionResult<SqliteConn>>
+       + Send
+       + Sync
+       + 'static {
+    move |url: &str| {
+        let path = sqlite_path(url).to_owned();
+        Box::pin(async move {
+            let mut conn = SqliteConn::establish(&path).await?;
+            conn.batch_execute(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                busy_timeout.as_millis()
+            ))
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    }
+}
+
+impl Pool {
+    /// Opens the pool for `url` (creating the SQLite file's folder) and applies the migrations.
+    pub async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+        let pool = match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                let path = std::path::Path::new(sqlite_path(url));
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                let mut config = ManagerConfig::default();
+                config.custom_setup = Box::new(sqlite_setup(options.sqlite_busy_timeout));
+                let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+                Pool::Sqlite(builder(options).build_unchecked(manager))
+            }
+            Backend::Postgres => {
+                let manager = AsyncDieselConnectionManager::<PgConn>::new(postgres_url(url));
+                Pool::Postgres(builder(options).build_unchecked(manager))
+            }
+        };
+        pool.migrate(url, options).await?;
+        Ok(pool)
+    }
+
+    /// Applies the pending migrations of this backend, on a connection of its own.
+    async fn migrate(&self, url: &str, options: &PoolOptions) -> anyhow::Result<()> {
+        let applied = match self {
+            Pool::Sqlite(_) => {
+                let conn = sqlite_setup(options.sqlite_busy_timeout)(url)
+                    .await
+                    .with_context(|| format!("opening {url}"))?;
+                run_migrations(conn, SQLITE_MIGRATIONS).await?
+            }
+            Pool::Postgres(_) => {
+                let conn = PgConn::establish(&postgres_url(url))
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                run_migrations(conn, POSTGRES_MIGRATIONS).await?
+            }
+        };
+        let _ = applied;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+async fn run_migrations<C>(conn: C, migrations: EmbeddedMigrations) -> anyhow::Result<usize>
+where
+    C: AsyncConnection + 'static,
+    AsyncMigrationHarness<C>: MigrationHarness<C::Backend>,
+{
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let applied = harness
+        .run_pending_migrations(migrations)
+        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
+    Ok(applied.len())
+}
+
+fn builder<M: bb8::ManageConnection>(options: &PoolOptions) -> bb8::Builder<M> {
+    bb8::Pool::builder()
+        .max_size(options.max_size)
+        .connection_timeout(options.connection_timeout)
+        .test_on_check_out(false)
+}
+
+/// Now, in Unix milliseconds: the unit of every time column.
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_tcp_timeouts_unless_they_set_them() {
+        assert_eq!(
+            postgres_url("postgres://u@h/db"),
+            "postgres://u@h/db?tcp_user_timeout=10&keepalives_idle=10&keepalives_interval=5\
+             &keepalives_retries=3"
+        );
+        let own = postgres_url("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable");
+        assert!(own.starts_with("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable&keep"));
+        assert_eq!(own.matches("tcp_user_timeout").count(), 1);
+    }
+}

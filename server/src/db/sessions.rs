@@ -1,0 +1,183 @@
+//! Queries on `sessions` and `login_failures`.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+use super::oplog::NewOp;
+use super::schema::{login_failures, op_log, sessions, users};
+use super::users::User;
+
+/// A session row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: i64,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// Failed logins of one name since `first_failed_at`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = login_failures)]
+pub struct LoginFailures {
+    pub failures: i64,
+    pub first_failed_at: i64,
+}
+
+/// How long sessions live and how many a user may have.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_per_user: i64,
+    pub idle_ms: i64,
+    pub lifetime_ms: i64,
+}
+
+super::queries! {
+    /// Opens a session for a successful login: inserts it, drops the user's expired sessions,
+    /// revokes their oldest sessions beyond `limits.max_per_user`, forgets the name's failed
+    /// logins and logs the operation, all in one transaction.
+    pub async fn create(
+        conn: &mut Conn,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        limits: &Limits,
+        op: &NewOp,
+    ) -> QueryResult<i64> {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+                let now = op.created_at;
+                let id: i64 = diesel::insert_into(sessions::table)
+                    .values((
+                        sessions::user_id.eq(user_id),
+                        sessions::token_hash.eq(token_hash),
+                        sessions::created_at.eq(now),
+                        sessions::last_seen_at.eq(now),
+                    ))
+                    .returning(sessions::id)
+                    .get_result(conn)
+                    .await?;
+                diesel::delete(
+                    sessions::table.filter(sessions::user_id.eq(user_id)).filter(
+                        sessions::last_seen_at
+                            .le(now - limits.idle_ms)
+                            .or(sessions::created_at.le(now - limits.lifetime_ms)),
+                    ),
+                )
+                .execute(conn)
+                .await?;
+                let surplus: Vec<i64> = sessions::table
+                    .filter(sessions::user_id.eq(user_id))
+                    .order(sessions::id.desc())
+                    .select(sessions::id)
+                    .offset(limits.max_per_user)
+                    .limit(1000)
+                    .load(conn)
+                    .await?;
+                if !surplus.is_empty() {
+                    diesel::delete(sessions::table.filter(sessions::id.eq_any(surplus)))
+                        .execute(conn)
+                        .await?;
+                }
+                diesel::delete(login_failures::table.filter(login_failures::name.eq(name)))
+                    .execute(conn)
+                    .await?;
+                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                Ok(id)
+        })
+        .await
+    }
+
+    /// The session of a token hash, with its user.
+    pub async fn find_by_token(
+        conn: &mut Conn,
+        token_hash: &str,
+    ) -> QueryResult<Option<(Session, User)>> {
+        sessions::table
+            .inner_join(users::table)
+            .filter(sessions::token_hash.eq(token_hash))
+            .select((Session::as_select(), User::as_select()))
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Records that the session was used at `now`.
+    pub async fn touch(conn: &mut Conn, id: i64, now: i64) -> QueryResult<()> {
+        diesel::update(sessions::table.find(id))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)
+            .await
+            .map(|_| ())
+    }
+
+    /// Drops an expired session.
+    pub async fn delete(conn: &mut Conn, id: i64) -> QueryResult<()> {
+        diesel::delete(sessions::table.find(id)).execute(conn).await.map(|_| ())
+    }
+
+    /// Logout: revokes the session and logs the operation, in one transaction.
+    pub async fn revoke(conn: &mut Conn, id: i64, op: &NewOp) -> QueryResult<()> {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+                let deleted = diesel::delete(sessions::table.find(id)).execute(conn).await?;
+                if deleted > 0 {
+                    diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                }
+                Ok(())
+        })
+        .await
+    }
+
+    /// The user's live-or-not session count (tests and `user list`).
+    pub async fn count_of_user(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .count()
+            .get_result(conn)
+            .await
+    }
+
+    /// Failed logins of `name` counted since a failure after `window_start`, if any.
+    pub async fn failures(
+        conn: &mut Conn,
+        name: &str,
+        window_start: i64,
+    ) -> QueryResult<Option<LoginFailures>> {
+        login_failures::table
+            .filter(login_failures::name.eq(name))
+            .filter(login_failures::first_failed_at.gt(window_start))
+            .select(LoginFailures::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Counts a failed login of `name` — one more in the current window, or the first of a new
+    /// one — in one statement (so concurrent failures are all counted); returns the count.
+    pub async fn record_failure(
+        conn: &mut Conn,
+        name: &str,
+        now: i64,
+        window_start: i64,
+    ) -> QueryResult<i64> {
+        use diesel::dsl::case_when;
+        let in_window = login_failures::first_failed_at.gt(window_start);
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::name.eq(name),
+                login_failures::failures.eq(1),
+                login_failures::first_failed_at.eq(now),
+            ))
+            .on_conflict(login_failures::name)
+            .do_update()
+            .set((
+                login_failures::failures.eq(case_when(in_window, login_failures::failures + 1)
+                    .otherwise(1i64)),
+                login_failures::first_failed_at.eq(case_when(in_window, login_failures::first_failed_at)
+                    .otherwise(now)),
+            ))
+            .returning(login_failures::failures)
+            .get_result(conn)
+            .await
+    }
+}

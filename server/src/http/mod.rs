@@ -1,0 +1,149 @@
+//! The implementation of `backend_api::BackendApi`: one file per endpoint group (`users.rs` for
+//! hola, login and logout), the shared request context, and session checks.
+//!
+//! Adding an endpoint:
+//! 1. `server/api/src/lib.rs`: the trait method, named as the spec's operationId, with the doc's
+//!    summary and description as its doc comment and the doc's group as its tag; request and
+//!    response types named as the doc names them. Take bodies and query strings as
+//!    `LazyBody`/`LazyQuery` so the session is checked before the request's shape.
+//! 2. Queries in `db/<resource>.rs`, inside `queries!` (compiled for both backends); writes that
+//!    change something append their `oplog::NewOp` in the same transaction.
+//! 3. The handler in `http/<group>.rs`: `authenticate` first, then `parse()` the request, then
+//!    `db!(pool, module::query(…))`, mapping failures with `db_failure`; delegate to it from the
+//!    `impl BackendApi` below.
+//! 4. Tests in `tests/integration/<group>.rs` through `on_both_databases!`; the walk in
+//!    `errors.rs` already checks the new operation refuses requests without a session.
+
+mod users;
+
+use std::sync::Arc;
+
+use backend_api::{ApiError, ErrorCode};
+use dropshot::RequestContext;
+use slog::Logger;
+
+use crate::config::Config;
+use crate::db::{self, DbError, Pool};
+use crate::logging::RequestUsers;
+
+/// What every handler can reach.
+pub struct ServerContext {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub request_users: RequestUsers,
+}
+
+/// The implementation of the trait (state lives in [`ServerContext`]).
+pub enum BackendImpl {}
+
+pub type Ctx = RequestContext<Arc<ServerContext>>;
+
+/// A database failure as the client sees it: 503 when the database is unreachable, else a 500
+/// whose cause goes to the log only.
+pub fn db_failure(log: &Logger, e: DbError) -> ApiError {
+    match e {
+        DbError::Unavailable(cause) => {
+            slog::warn!(log, "database unavailable"; "cause" => cause);
+            ApiError::unavailable()
+        }
+        DbError::Duplicate(cause) => {
+            slog::warn!(log, "unexpected duplicate"; "cause" => cause);
+            ApiError::new(ErrorCode::DuplicatedEntry, "the entry already exists")
+        }
+        DbError::Query(cause) => {
+            slog::error!(log, "query failed"; "cause" => %cause);
+            ApiError::internal()
+        }
+    }
+}
+
+/// The caller of an authenticated request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub session_id: i64,
+    pub user_id: i64,
+}
+
+/// Checks the request's session: `x-auth-token`, else the cookie. Missing → 401/10101; unknown,
+/// revoked, idle too long, past its lifetime or of a disabled user → 401/10103. Refreshes the
+/// session's "last seen" time when it is older than `last_seen_interval_secs`.
+pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
+    let cx = rqctx.context();
+    let config = &cx.config;
+    let Some(token) = crate::auth::request_token(rqctx.request.headers(), &config.cookie_name)
+    else {
+        return Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            format!(
+                "no session token: log in, then send the x-auth-token header or the {} cookie",
+                config.cookie_name
+            ),
+        ));
+    };
+    let hash = crate::auth::token_hash(&token);
+    let found = crate::db!(&cx.pool, sessions::find_by_token(&hash))
+        .map_err(|e| db_failure(&rqctx.log, e))?;
+    let expired = || ApiError::new(ErrorCode::SessionExpired, "session expired; log in again");
+    let Some((session, user)) = found else {
+        return Err(expired());
+    };
+    let now = db::now_ms();
+    let idle_ms = secs_to_ms(config.session_idle_secs);
+    let lifetime_ms = secs_to_ms(config.session_lifetime_secs);
+    if user.disabled
+        || now - session.last_seen_at >= idle_ms
+        || now - session.created_at >= lifetime_ms
+    {
+        crate::db!(&cx.pool, sessions::delete(session.id))
+            .map_err(|e| db_failure(&rqctx.log, e))?;
+        return Err(expired());
+    }
+    if now - session.last_seen_at >= secs_to_ms(config.last_seen_interval_secs) {
+        crate::db!(&cx.pool, sessions::touch(session.id, now))
+            .map_err(|e| db_failure(&rqctx.log, e))?;
+    }
+    cx.request_users.set(&rqctx.request_id, user.id);
+    Ok(Caller {
+        session_id: session.id,
+        user_id: user.id,
+    })
+}
+
+pub fn secs_to_ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+impl backend_api::BackendApi for BackendImpl {
+    type Context = Arc<ServerContext>;
+
+    async fn get_hola(
+        rqctx: Ctx,
+    ) -> Result<dropshot::HttpResponseOk<backend_api::Envelope>, ApiError> {
+        users::get_hola(rqctx).await
+    }
+
+    async fn post_login(
+        rqctx: Ctx,
+        body: dropshot::TypedBody<backend_api::LoginRequest>,
+    ) -> Result<
+        dropshot::HttpResponseHeaders<
+            dropshot::HttpResponseOk<backend_api::LoginResponse>,
+            backend_api::LoginHeaders,
+        >,
+        ApiError,
+    > {
+        users::post_login(rqctx, body.into_inner()).await
+    }
+
+    async fn post_logout(
+        rqctx: Ctx,
+    ) -> Result<
+        dropshot::HttpResponseHeaders<
+            dropshot::HttpResponseOk<backend_api::Envelope>,
+            backend_api::LogoutHeaders,
+        >,
+        ApiError,
+    > {
+        users::post_logout(rqctx).await
+    }
+}
