@@ -33,7 +33,7 @@
 #[rustfmt::skip]
 mod generated;
 
-pub use generated::*;
+pub use self::generated::*;
 
 use progenitor_client::{ClientHooks, OperationInfo};
 
