@@ -2,6 +2,7 @@
 //! command-line tool (`src/main.rs`) and the tests.
 
 pub mod codegen;
+pub mod contract;
 pub mod diag;
 pub mod dialect;
 

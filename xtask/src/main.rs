@@ -61,6 +61,12 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Check that the server's own spec (from its API trait) says what the doc says.
+    Contract {
+        /// The markdown doc [default: openapi/backend-api.md].
+        #[arg(long)]
+        doc: Option<PathBuf>,
+    },
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
 }
@@ -72,6 +78,7 @@ fn main() -> ExitCode {
         Command::Markdown { spec, out, check } => markdown(spec, out, check),
         Command::BenchOpenapi { endpoints, runs } => bench::openapi(endpoints, runs),
         Command::Client { check } => client::run(root(), check),
+        Command::Contract { doc } => contract(doc),
         Command::Test => test::run(),
     };
     match result {
@@ -135,4 +142,31 @@ fn markdown(spec: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<
     let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{shown} is not JSON"))?;
     let md = dialect::spec_to_markdown(&value).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     codegen::write_or_check(&out, &md, check, &command)
+}
+
+fn contract(doc: Option<PathBuf>) -> Result<()> {
+    let (doc, shown) = input(doc, DEFAULT_DOC);
+    let text = std::fs::read_to_string(&doc).with_context(|| format!("reading {}", doc.display()))?;
+    let differences = xtask::contract::check(&text, &shown, &server_spec())
+        .map_err(|d| anyhow::anyhow!("{d}{shown} does not convert; fix it first"))?;
+    for d in &differences {
+        println!("{shown}:{}: {} — {}", d.line, d.doc, d.server);
+    }
+    if differences.is_empty() {
+        println!("contract: the server's spec says what {shown} says");
+        Ok(())
+    } else {
+        anyhow::bail!("contract: {} differences between {shown} (left) and the server (right)", differences.len())
+    }
+}
+
+/// The server's OpenAPI document, built from the API trait alone (no database), with the
+/// server's error-code table added as `x-error-codes` so it is compared with the doc's too.
+fn server_spec() -> serde_json::Value {
+    let mut spec = backend_api::openapi_json();
+    spec["x-error-codes"] = backend_api::ErrorCode::ALL
+        .iter()
+        .map(|c| serde_json::json!({"code": c.code(), "error": c.name(), "status": c.status()}))
+        .collect();
+    spec
 }
