@@ -74,15 +74,9 @@ pub async fn new_database(kind: DbKind) -> TestDb {
         DbKind::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", dir.path().join("backend.db").display());
-            TestDb {
-                url,
-                _dir: Some(dir),
-            }
+            TestDb { url, _dir: Some(dir) }
         }
-        DbKind::Postgres => TestDb {
-            url: pg::shared_database().await,
-            _dir: None,
-        },
+        DbKind::Postgres => TestDb { url: pg::shared_database().await, _dir: None },
     }
 }
 
@@ -125,9 +119,7 @@ impl TestServer {
         } else {
             slog::Logger::root(slog::Discard, slog::o!())
         };
-        let (server, admin_password) = Server::start(config, log, RequestUsers::default())
-            .await
-            .unwrap();
+        let (server, admin_password) = Server::start(config, log, RequestUsers::default()).await.unwrap();
         TestServer {
             base: format!("http://{}", server.local_addr()),
             pool: server.pool.clone(),
@@ -156,9 +148,7 @@ impl TestServer {
 
     /// Adds a user directly (the CLI's code path).
     pub async fn add_user(&self, name: &str, password: &str) -> i64 {
-        server::app::add_user(&self.pool, name, password, 0, 0)
-            .await
-            .unwrap()
+        server::app::add_user(&self.pool, name, password, 0, 0).await.unwrap()
     }
 
     pub async fn login(&self, name: &str, password: &str) -> Response {
@@ -179,21 +169,11 @@ impl TestServer {
 
     /// `GET /hola` with the token in `x-auth-token`.
     pub async fn hola(&self, token: &str) -> Response {
-        self.client
-            .get(self.url("hola"))
-            .header("x-auth-token", token)
-            .send()
-            .await
-            .unwrap()
+        self.client.get(self.url("hola")).header("x-auth-token", token).send().await.unwrap()
     }
 
     pub async fn logout(&self, token: &str) -> Response {
-        self.client
-            .post(self.url("logout"))
-            .header("x-auth-token", token)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url("logout")).header("x-auth-token", token).send().await.unwrap()
     }
 }
 
@@ -211,22 +191,11 @@ pub fn header(response: &Response, name: &str) -> String {
 pub async fn expect_error(response: Response, status: u16, code: i64) -> Value {
     let got = response.status().as_u16();
     let body: Value = response.json().await.expect("an error body is JSON");
-    assert_eq!(
-        (got, &body["code"]),
-        (status, &Value::from(code)),
-        "body: {body}"
-    );
+    assert_eq!((got, &body["code"]), (status, &Value::from(code)), "body: {body}");
     let name = backend_api::ErrorCode::from_code(code).unwrap().name();
     assert_eq!(body["error"], name, "body: {body}");
-    assert!(
-        body["msg"].as_str().is_some_and(|m| !m.is_empty()),
-        "body: {body}"
-    );
-    assert_eq!(
-        body.as_object().unwrap().len(),
-        3,
-        "only code, msg, error: {body}"
-    );
+    assert!(body["msg"].as_str().is_some_and(|m| !m.is_empty()), "body: {body}");
+    assert_eq!(body.as_object().unwrap().len(), 3, "only code, msg, error: {body}");
     body
 }
 
@@ -235,10 +204,6 @@ pub async fn expect_ok(response: Response) -> Value {
     let status = response.status();
     let body: Value = response.json().await.expect("a JSON body");
     assert_eq!(status, StatusCode::OK, "body: {body}");
-    assert_eq!(
-        (&body["code"], &body["error"]),
-        (&Value::from(0), &Value::from("")),
-        "{body}"
-    );
+    assert_eq!((&body["code"], &body["error"]), (&Value::from(0), &Value::from("")), "{body}");
     body
 }

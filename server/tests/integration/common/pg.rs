@@ -56,10 +56,7 @@ fn pg_command(bin: &Path, program: &str) -> Command {
 }
 
 fn run(mut command: Command, what: &str) {
-    let out = command
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let out = command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         out.status.success(),
         "{what} failed ({}):\n{}\n{}",
@@ -70,21 +67,13 @@ fn run(mut command: Command, what: &str) {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Cluster {
     /// initdb + start. Panics with PostgreSQL's output when that fails.
     pub fn start(bin: &Path) -> Cluster {
-        let dir = tempfile::Builder::new()
-            .prefix("backend-pg-")
-            .tempdir()
-            .unwrap()
-            .keep();
+        let dir = tempfile::Builder::new().prefix("backend-pg-").tempdir().unwrap().keep();
         // Whose cluster this is, so a later run can remove it if this process dies uncleanly.
         std::fs::write(dir.join("owner.pid"), std::process::id().to_string()).unwrap();
         if is_root() {
@@ -103,11 +92,7 @@ impl Cluster {
             "--no-instructions",
         ]);
         run(initdb, "initdb");
-        let cluster = Cluster {
-            bin: bin.to_owned(),
-            dir,
-            port: free_port(),
-        };
+        let cluster = Cluster { bin: bin.to_owned(), dir, port: free_port() };
         cluster.start_again();
         cluster
     }
@@ -134,10 +119,7 @@ impl Cluster {
     /// Stops the cluster (fast shutdown: connections are closed).
     pub fn stop(&self) {
         let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
-        pg_ctl
-            .arg("-D")
-            .arg(self.dir.join("data"))
-            .args(["-w", "-m", "fast", "stop"]);
+        pg_ctl.arg("-D").arg(self.dir.join("data")).args(["-w", "-m", "fast", "stop"]);
         run(pg_ctl, "pg_ctl stop");
     }
 
@@ -148,15 +130,8 @@ impl Cluster {
 
     fn remove(&self) {
         let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
-        pg_ctl
-            .arg("-D")
-            .arg(self.dir.join("data"))
-            .args(["-w", "-m", "immediate", "stop"]);
-        let _ = pg_ctl
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        pg_ctl.arg("-D").arg(self.dir.join("data")).args(["-w", "-m", "immediate", "stop"]);
+        let _ = pg_ctl.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -172,10 +147,7 @@ fn postgres_ids() -> (u32, u32) {
     // SAFETY: getpwnam gets a NUL-terminated name; the result is read at once, single-threaded use
     // of its static buffer is guarded by SHARED's initialisation.
     let pw = unsafe { libc::getpwnam(name.as_ptr()) };
-    assert!(
-        !pw.is_null(),
-        "running as root needs a `postgres` user to run initdb"
-    );
+    assert!(!pw.is_null(), "running as root needs a `postgres` user to run initdb");
     // SAFETY: pw is non-null and points to a valid passwd record.
     unsafe { ((*pw).pw_uid, (*pw).pw_gid) }
 }
@@ -183,31 +155,18 @@ fn postgres_ids() -> (u32, u32) {
 /// Removes the clusters of test processes that died without cleaning up (killed, timed out):
 /// those whose `owner.pid` names no living process. Live clusters of concurrent runs stay.
 fn remove_abandoned(bin: &Path) {
-    let parent = if is_root() {
-        PathBuf::from("/tmp")
-    } else {
-        std::env::temp_dir()
-    };
+    let parent = if is_root() { PathBuf::from("/tmp") } else { std::env::temp_dir() };
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
         let dir = entry.path();
-        let is_ours = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with("backend-pg-"));
-        let owner = std::fs::read_to_string(dir.join("owner.pid"))
-            .ok()
-            .and_then(|p| p.trim().parse::<i32>().ok());
+        let is_ours = entry.file_name().to_str().is_some_and(|n| n.starts_with("backend-pg-"));
+        let owner = std::fs::read_to_string(dir.join("owner.pid")).ok().and_then(|p| p.trim().parse::<i32>().ok());
         // SAFETY: kill with signal 0 only checks whether the process exists.
         let dead = owner.is_some_and(|pid| unsafe { libc::kill(pid, 0) } != 0);
         if is_ours && dead {
-            drop(Cluster {
-                bin: bin.to_owned(),
-                dir,
-                port: 0,
-            });
+            drop(Cluster { bin: bin.to_owned(), dir, port: 0 });
         }
     }
 }
@@ -233,16 +192,11 @@ fn url(port: u16, database: &str) -> String {
 /// Creates a fresh, empty database `t_<random>` in the cluster on `port`; returns its URL.
 async fn create_database(port: u16) -> String {
     use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
-    let name = format!(
-        "t_{}",
-        &server::auth::token_hash(&server::auth::new_token())[..16]
-    );
+    let name = format!("t_{}", &server::auth::token_hash(&server::auth::new_token())[..16]);
     let mut conn = AsyncPgConnection::establish(&url(port, "postgres"))
         .await
         .unwrap_or_else(|e| panic!("connecting to the test cluster: {e}"));
-    conn.batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
+    conn.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
     url(port, &name)
 }
 
