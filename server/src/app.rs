@@ -33,18 +33,13 @@ impl Server {
             .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
         let dropshot_config = ConfigDropshot {
             bind_address: bind,
-            default_request_body_max_bytes: usize::try_from(config.request_body_max_bytes)
-                .unwrap_or(usize::MAX),
+            default_request_body_max_bytes: usize::try_from(config.request_body_max_bytes).unwrap_or(usize::MAX),
             // Handlers run to completion even when the client goes away: a diesel-async
             // transaction cancelled half-way is not something to leave to chance.
             default_handler_task_mode: dropshot::HandlerTaskMode::Detached,
             ..ConfigDropshot::default()
         };
-        let context = Arc::new(ServerContext {
-            pool: pool.clone(),
-            config: Arc::new(config),
-            request_users,
-        });
+        let context = Arc::new(ServerContext { pool: pool.clone(), config: Arc::new(config), request_users });
         let http = ServerBuilder::new(api, context, log)
             .config(dropshot_config)
             .start()
@@ -58,10 +53,7 @@ impl Server {
 
     /// Stops accepting connections, lets in-flight requests finish, then closes the pool.
     pub async fn stop(self) -> anyhow::Result<()> {
-        self.http
-            .close()
-            .await
-            .map_err(|e| anyhow::anyhow!("stopping the server: {e}"))?;
+        self.http.close().await.map_err(|e| anyhow::anyhow!("stopping the server: {e}"))?;
         drop(self.pool);
         Ok(())
     }
@@ -130,25 +122,19 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 
 fn check_password(password: &str) -> Result<(), UserError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(UserError::BadInput(format!(
-            "the password must have at least {MIN_PASSWORD_LEN} characters"
-        )));
+        return Err(UserError::BadInput(format!("the password must have at least {MIN_PASSWORD_LEN} characters")));
     }
     Ok(())
 }
 
 /// Whether `name` can be a user name: 1 to 64 bytes, no whitespace or control characters.
 pub fn valid_user_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+    !name.is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn check_name(name: &str) -> Result<(), UserError> {
     if !valid_user_name(name) {
-        return Err(UserError::BadInput(format!(
-            "user name {name:?}: 1 to 64 bytes, no spaces or control characters"
-        )));
+        return Err(UserError::BadInput(format!("user name {name:?}: 1 to 64 bytes, no spaces or control characters")));
     }
     Ok(())
 }
@@ -162,13 +148,7 @@ async fn hash(password: &str) -> Result<String, UserError> {
 }
 
 /// Adds a user; returns its id.
-pub async fn add_user(
-    pool: &Pool,
-    name: &str,
-    password: &str,
-    role: u32,
-    perm: u64,
-) -> Result<i64, UserError> {
+pub async fn add_user(pool: &Pool, name: &str, password: &str, role: u32, perm: u64) -> Result<i64, UserError> {
     check_name(name)?;
     check_password(password)?;
     let password_hash = hash(password).await?;
@@ -188,10 +168,7 @@ pub async fn add_user(
 pub async fn set_password(pool: &Pool, name: &str, password: &str) -> Result<(), UserError> {
     check_password(password)?;
     let password_hash = hash(password).await?;
-    match crate::db!(
-        pool,
-        users::set_password(name, &password_hash, db::now_ms())
-    )? {
+    match crate::db!(pool, users::set_password(name, &password_hash, db::now_ms()))? {
         true => Ok(()),
         false => Err(UserError::NoSuchUser),
     }

@@ -83,17 +83,13 @@ impl Default for Config {
 
 impl Config {
     /// The file's settings (or the defaults when there is no file), then the environment's.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> anyhow::Result<Config> {
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
         let mut table = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
                 // Parse once on its own so a typo is reported against the file, not the merge.
-                let from_file: Config = toml::from_str(&text)
-                    .with_context(|| format!("{}: invalid configuration", path.display()))?;
+                let from_file: Config =
+                    toml::from_str(&text).with_context(|| format!("{}: invalid configuration", path.display()))?;
                 toml::Table::try_from(from_file)?
             }
             None => toml::Table::try_from(Config::default())?,
@@ -103,41 +99,29 @@ impl Config {
             let Some(text) = env(&var) else { continue };
             *value = match value {
                 toml::Value::Integer(_) => toml::Value::Integer(
-                    text.trim()
-                        .parse()
-                        .with_context(|| format!("{var}={text:?}: expected an integer"))?,
+                    text.trim().parse().with_context(|| format!("{var}={text:?}: expected an integer"))?,
                 ),
                 _ => toml::Value::String(text),
             };
         }
-        let config: Config = table
-            .try_into()
-            .context("invalid configuration in the environment")?;
+        let config: Config = table.try_into().context("invalid configuration in the environment")?;
         config.validate()?;
         Ok(config)
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
         crate::db::Backend::of_url(&self.database)?;
-        self.bind
-            .parse::<std::net::SocketAddr>()
-            .with_context(|| format!("bind {:?}: expected IP:PORT", self.bind))?;
+        self.bind.parse::<std::net::SocketAddr>().with_context(|| format!("bind {:?}: expected IP:PORT", self.bind))?;
         anyhow::ensure!(
             self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
             "public_url {:?}: expected http://… or https://…",
             self.public_url
         );
-        anyhow::ensure!(
-            self.sessions_per_user >= 1,
-            "sessions_per_user must be at least 1"
-        );
+        anyhow::ensure!(self.sessions_per_user >= 1, "sessions_per_user must be at least 1");
         anyhow::ensure!(self.db_pool_size >= 1, "db_pool_size must be at least 1");
         anyhow::ensure!(
             !self.cookie_name.is_empty()
-                && self
-                    .cookie_name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)),
+                && self.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)),
             "cookie_name {:?}: use letters, digits, '_', '-' or '.'",
             self.cookie_name
         );
@@ -169,10 +153,7 @@ mod tests {
         std::fs::write(&path, "bind = \"127.0.0.1:9000\"\nsession_idle_secs = 60\n").unwrap();
         let env = |k: &str| (k == "BACKEND_SESSION_IDLE_SECS").then(|| "30".to_owned());
         let c = Config::load(Some(&path), env).unwrap();
-        assert_eq!(
-            (c.bind.as_str(), c.session_idle_secs),
-            ("127.0.0.1:9000", 30)
-        );
+        assert_eq!((c.bind.as_str(), c.session_idle_secs), ("127.0.0.1:9000", 30));
         assert_eq!(c.database, Config::default().database);
     }
 
@@ -183,10 +164,7 @@ mod tests {
         std::fs::write(&path, "bnid = \"x\"\n").unwrap();
         let e = Config::load(Some(&path), |_| None).unwrap_err();
         assert!(format!("{e:#}").contains("bnid"), "{e:#}");
-        let e = Config::load(None, |k| {
-            (k == "BACKEND_DB_POOL_SIZE").then(|| "many".into())
-        })
-        .unwrap_err();
+        let e = Config::load(None, |k| (k == "BACKEND_DB_POOL_SIZE").then(|| "many".into())).unwrap_err();
         assert!(format!("{e:#}").contains("BACKEND_DB_POOL_SIZE"), "{e:#}");
     }
 

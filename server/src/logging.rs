@@ -12,9 +12,9 @@ use slog::{Drain, Level, Logger};
 use crate::config::{Config, LogFormat};
 
 pub fn parse_level(level: &str) -> anyhow::Result<Level> {
-    level.parse::<Level>().map_err(|()| {
-        anyhow::anyhow!("log_level {level:?}: expected trace, debug, info, warn, error or critical")
-    })
+    level
+        .parse::<Level>()
+        .map_err(|()| anyhow::anyhow!("log_level {level:?}: expected trace, debug, info, warn, error or critical"))
 }
 
 /// The user id each in-flight request authenticated as, by request id.
@@ -23,17 +23,11 @@ pub struct RequestUsers(Arc<Mutex<HashMap<String, i64>>>);
 
 impl RequestUsers {
     pub fn set(&self, request_id: &str, user_id: i64) {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(request_id.to_owned(), user_id);
+        self.0.lock().unwrap().insert(request_id.to_owned(), user_id);
     }
 
     fn take(&self, request_id: &str) -> Option<i64> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(request_id)
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(request_id)
     }
 }
 
@@ -71,11 +65,8 @@ impl<D: Drain> Drain for WithUserId<D> {
         let kv = slog::o!("user_id" => user_id);
         let record_kv = record.kv();
         let both = (record_kv, kv);
-        let record_static = slog::RecordStatic {
-            location: record.location(),
-            level: record.level(),
-            tag: record.tag(),
-        };
+        let record_static =
+            slog::RecordStatic { location: record.location(), level: record.level(), tag: record.tag() };
         let with_user = slog::Record::new(&record_static, record.msg(), slog::BorrowedKV(&both));
         self.inner.log(&with_user, values).map(Some)
     }
@@ -89,19 +80,11 @@ pub fn logger(config: &Config, users: RequestUsers) -> anyhow::Result<Logger> {
             let decorator = slog_term::TermDecorator::new().stderr().build();
             Box::new(slog_term::FullFormat::new(decorator).build().fuse())
         }
-        LogFormat::Json => Box::new(
-            slog_bunyan::with_name("backend", std::io::stderr())
-                .build()
-                .fuse(),
-        ),
+        LogFormat::Json => Box::new(slog_bunyan::with_name("backend", std::io::stderr()).build().fuse()),
     };
     // WithUserId sees every record (before the level filter), so it forgets each request's user
     // even when "request completed" lines are filtered out.
-    let drain = WithUserId {
-        inner: format.filter_level(level),
-        users,
-    }
-    .ignore_res();
+    let drain = WithUserId { inner: format.filter_level(level), users }.ignore_res();
     let drain = slog_async::Async::new(drain).chan_size(4096).build().fuse();
     Ok(Logger::root(drain, slog::o!("name" => "backend")))
 }

@@ -73,10 +73,7 @@ enum UserCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("server: starting the runtime: {e}");
@@ -118,10 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&backend_api::openapi_json())?
-            );
+            println!("{}", serde_json::to_string_pretty(&backend_api::openapi_json())?);
             Ok(ExitCode::SUCCESS)
         }
         Command::User(command) => {
@@ -134,8 +128,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let request_users = RequestUsers::default();
     let log = logging::logger(&config, request_users.clone())?;
-    std::fs::create_dir_all(&config.upload_dir)
-        .map_err(|e| anyhow::anyhow!("creating {}: {e}", config.upload_dir))?;
+    std::fs::create_dir_all(&config.upload_dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", config.upload_dir))?;
     let database = redact(&config.database);
     let (server, admin_password) = Server::start(config, log.clone(), request_users).await?;
     if let Some(password) = admin_password {
@@ -152,9 +145,7 @@ async fn user_command(pool: &Pool, command: UserCommand) -> anyhow::Result<ExitC
     let result = match command {
         UserCommand::Add { name, role, perm } => {
             let password = read_password()?;
-            app::add_user(pool, &name, &password, role, perm)
-                .await
-                .map(|id| println!("added user {name} (id {id})"))
+            app::add_user(pool, &name, &password, role, perm).await.map(|id| println!("added user {name} (id {id})"))
         }
         UserCommand::Passwd { name } => {
             let password = read_password()?;
@@ -162,24 +153,15 @@ async fn user_command(pool: &Pool, command: UserCommand) -> anyhow::Result<ExitC
                 .await
                 .map(|()| println!("changed the password of {name}; their sessions are revoked"))
         }
-        UserCommand::Disable { name } => app::disable_user(pool, &name)
-            .await
-            .map(|()| println!("disabled {name}; their sessions are revoked")),
+        UserCommand::Disable { name } => {
+            app::disable_user(pool, &name).await.map(|()| println!("disabled {name}; their sessions are revoked"))
+        }
         UserCommand::List => {
             let users = server::db!(pool, users::list())?;
-            println!(
-                "{:>6}  {:<24} {:>10} {:>20}  status",
-                "id", "name", "role", "perm"
-            );
+            println!("{:>6}  {:<24} {:>10} {:>20}  status", "id", "name", "role", "perm");
             for u in users {
                 let status = if u.disabled { "disabled" } else { "active" };
-                println!(
-                    "{:>6}  {:<24} {:>10} {:>20}  {status}",
-                    u.id,
-                    u.name,
-                    u.role(),
-                    u.perm()
-                );
+                println!("{:>6}  {:<24} {:>10} {:>20}  {status}", u.id, u.name, u.role(), u.perm());
             }
             Ok(())
         }
@@ -189,9 +171,7 @@ async fn user_command(pool: &Pool, command: UserCommand) -> anyhow::Result<ExitC
         Err(e) => {
             eprintln!("server: {e}");
             Ok(match e {
-                UserError::Duplicate | UserError::NoSuchUser | UserError::BadInput(_) => {
-                    ExitCode::from(1)
-                }
+                UserError::Duplicate | UserError::NoSuchUser | UserError::BadInput(_) => ExitCode::from(1),
                 UserError::Db(_) | UserError::Other(_) => ExitCode::FAILURE,
             })
         }

@@ -92,12 +92,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with the given code and a message for the client.
     pub fn new(code: ErrorCode, msg: impl Into<String>) -> Self {
-        ApiError {
-            code: code.code(),
-            msg: msg.into(),
-            error: code.name().to_owned(),
-            status: code.status(),
-        }
+        ApiError { code: code.code(), msg: msg.into(), error: code.name().to_owned(), status: code.status() }
     }
 
     pub fn invalid_request(msg: impl Into<String>) -> Self {
@@ -106,17 +101,11 @@ impl ApiError {
 
     /// An unexpected failure: the client learns only that it happened; log the cause yourself.
     pub fn internal() -> Self {
-        ApiError::new(
-            ErrorCode::InternalServerError,
-            "internal server error; see the server log",
-        )
+        ApiError::new(ErrorCode::InternalServerError, "internal server error; see the server log")
     }
 
     pub fn unavailable() -> Self {
-        ApiError::new(
-            ErrorCode::ServiceUnavailable,
-            "the database is unreachable; try again shortly",
-        )
+        ApiError::new(ErrorCode::ServiceUnavailable, "the database is unreachable; try again shortly")
     }
 
     /// The code, when it is one of the table's (always, for errors built by this crate).
@@ -149,10 +138,7 @@ impl From<HttpError> for ApiError {
     fn from(e: HttpError) -> Self {
         let mut status = e.status_code.as_u16();
         // dropshot reports an over-long body as a 400 with this message.
-        if status == 400
-            && e.external_message
-                .starts_with("request body exceeded maximum size")
-        {
+        if status == 400 && e.external_message.starts_with("request body exceeded maximum size") {
             status = 413;
         }
         let code = match status {
@@ -195,10 +181,7 @@ mod tests {
             None,
             "unable to parse JSON body: invalid type: integer `1`, expected a string".into(),
         ));
-        assert_eq!(
-            (e.code, e.error.as_str(), e.http_status()),
-            (10102, "invalid_request", 400)
-        );
+        assert_eq!((e.code, e.error.as_str(), e.http_status()), (10102, "invalid_request", 400));
         assert!(e.msg.contains("expected a string"), "{}", e.msg);
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json.as_object().unwrap().len(), 3, "{json}");
@@ -206,19 +189,15 @@ mod tests {
 
     #[test]
     fn over_long_bodies_are_413() {
-        let e = ApiError::from(HttpError::for_bad_request(
-            None,
-            "request body exceeded maximum size of 1024 bytes".into(),
-        ));
+        let e =
+            ApiError::from(HttpError::for_bad_request(None, "request body exceeded maximum size of 1024 bytes".into()));
         assert_eq!((e.code, e.http_status()), (10110, 413));
         assert!(e.msg.contains("1024"));
     }
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {
-        let e = ApiError::from(HttpError::for_internal_error(
-            "SELECT * FROM users failed".into(),
-        ));
+        let e = ApiError::from(HttpError::for_internal_error("SELECT * FROM users failed".into()));
         assert_eq!((e.code, e.http_status()), (10100, 500));
         assert!(!e.msg.contains("SELECT"));
     }

@@ -13,8 +13,8 @@
 
 use async_trait::async_trait;
 use dropshot::{
-    ApiEndpointBodyContentType, ExclusiveExtractor, ExtractorMetadata, HttpError, Query,
-    RequestContext, ServerContext, SharedExtractor, TypedBody,
+    ApiEndpointBodyContentType, ExclusiveExtractor, ExtractorMetadata, HttpError, Query, RequestContext, ServerContext,
+    SharedExtractor, TypedBody,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -66,16 +66,13 @@ impl<T> SharedExtractor for LazyQuery<T>
 where
     T: JsonSchema + DeserializeOwned + Send + Sync + 'static,
 {
-    async fn from_request<Context: ServerContext>(
-        rqctx: &RequestContext<Context>,
-    ) -> Result<Self, HttpError> {
+    async fn from_request<Context: ServerContext>(rqctx: &RequestContext<Context>) -> Result<Self, HttpError> {
         // Parsed like dropshot's `Query`, plus the path of the failing field in the message
         // ("offset: invalid digit found in string"), as dropshot does for JSON bodies.
         let raw = rqctx.request.uri().query().unwrap_or("");
         let parser = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
-        let query = serde_path_to_error::deserialize(parser).map_err(|e| {
-            HttpError::for_bad_request(None, format!("unable to parse query string: {e}"))
-        });
+        let query = serde_path_to_error::deserialize(parser)
+            .map_err(|e| HttpError::for_bad_request(None, format!("unable to parse query string: {e}")));
         Ok(LazyQuery(query))
     }
 

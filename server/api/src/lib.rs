@@ -30,9 +30,7 @@ pub trait BackendApi {
     ///
     /// 测试是否正常登录
     #[endpoint { method = GET, path = "/backend/api/v1/hola", tags = ["用户"] }]
-    async fn get_hola(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Envelope>, ApiError>;
+    async fn get_hola(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<Envelope>, ApiError>;
 
     /// 登录
     ///
@@ -63,11 +61,7 @@ pub struct Envelope {
 impl Envelope {
     /// The success envelope with the given message ("ok" for most operations).
     pub fn ok(msg: &str) -> Self {
-        Envelope {
-            code: 0,
-            msg: msg.to_owned(),
-            error: String::new(),
-        }
+        Envelope { code: 0, msg: msg.to_owned(), error: String::new() }
     }
 }
 
@@ -82,9 +76,7 @@ pub struct LoginRequest {
 impl std::fmt::Debug for LoginRequest {
     // Never print a password, not even in a debug log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginRequest")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("LoginRequest").field("name", &self.name).finish_non_exhaustive()
     }
 }
 
@@ -127,12 +119,8 @@ pub struct LogoutHeaders {
 
 /// The OpenAPI document of this trait, as the server serves it (`server openapi` prints it).
 pub fn openapi_json() -> serde_json::Value {
-    let description = backend_api_mod::stub_api_description()
-        .expect("the BackendApi trait describes a valid API");
-    description
-        .openapi("后台API", semver_version())
-        .json()
-        .expect("the OpenAPI document serialises")
+    let description = backend_api_mod::stub_api_description().expect("the BackendApi trait describes a valid API");
+    description.openapi("后台API", semver_version()).json().expect("the OpenAPI document serialises")
 }
 
 fn semver_version() -> dropshot::semver::Version {

@@ -49,14 +49,8 @@ fn api() -> ApiDescription<()> {
 
 #[test]
 fn lazy_extractors_describe_the_same_request() {
-    let spec = api()
-        .openapi("t", dropshot::semver::Version::new(1, 0, 0))
-        .json()
-        .unwrap();
-    let (l, e) = (
-        &spec["paths"]["/lazy"]["post"],
-        &spec["paths"]["/eager"]["post"],
-    );
+    let spec = api().openapi("t", dropshot::semver::Version::new(1, 0, 0)).json().unwrap();
+    let (l, e) = (&spec["paths"]["/lazy"]["post"], &spec["paths"]["/eager"]["post"]);
     assert_eq!(l["parameters"], e["parameters"]);
     assert_eq!(l["requestBody"], e["requestBody"]);
     assert!(!l["requestBody"].is_null());
@@ -65,21 +59,12 @@ fn lazy_extractors_describe_the_same_request() {
 #[tokio::test]
 async fn authentication_is_checked_before_the_shape_of_the_request() {
     let log = slog::Logger::root(slog::Discard, slog::o!());
-    let config = dropshot::ConfigDropshot {
-        bind_address: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    };
-    let server = dropshot::ServerBuilder::new(api(), (), log)
-        .config(config)
-        .start()
-        .unwrap();
+    let config = dropshot::ConfigDropshot { bind_address: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+    let server = dropshot::ServerBuilder::new(api(), (), log).config(config).start().unwrap();
     let url = format!("http://{}/lazy", server.local_addr());
     let client = reqwest::Client::new();
     let send = |query: &'static str, body: &'static str, token: bool| {
-        let mut request = client
-            .post(format!("{url}{query}"))
-            .header("content-type", "application/json")
-            .body(body);
+        let mut request = client.post(format!("{url}{query}")).header("content-type", "application/json").body(body);
         if token {
             request = request.header("x-auth-token", "t");
         }
@@ -87,11 +72,7 @@ async fn authentication_is_checked_before_the_shape_of_the_request() {
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
             let body: serde_json::Value = response.json().await.unwrap();
-            (
-                status,
-                body["code"].as_i64().unwrap(),
-                body["msg"].as_str().unwrap().to_owned(),
-            )
+            (status, body["code"].as_i64().unwrap(), body["msg"].as_str().unwrap().to_owned())
         }
     };
     assert_eq!(send("?count=1", "{\"count\": 1", false).await.0, 401);

@@ -25,9 +25,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sqlite::SqliteConnection;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{
-    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection,
-};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -129,9 +127,7 @@ impl From<DieselError> for DbError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => DbError::Unavailable(info.message().to_owned()),
-            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if is_unavailable_message(info.message()) =>
-            {
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) if is_unavailable_message(info.message()) => {
                 DbError::Unavailable(info.message().to_owned())
             }
             _ => DbError::Query(e),
@@ -156,17 +152,13 @@ fn is_unavailable_message(message: &str) -> bool {
         "connection reset",
     ];
     let lower = message.to_ascii_lowercase();
-    MARKERS
-        .iter()
-        .any(|m| lower.contains(&m.to_ascii_lowercase()))
+    MARKERS.iter().any(|m| lower.contains(&m.to_ascii_lowercase()))
 }
 
 impl<E: std::fmt::Display> From<bb8::RunError<E>> for DbError {
     fn from(e: bb8::RunError<E>) -> Self {
         match e {
-            bb8::RunError::TimedOut => {
-                DbError::Unavailable("timed out waiting for a connection".to_owned())
-            }
+            bb8::RunError::TimedOut => DbError::Unavailable("timed out waiting for a connection".to_owned()),
             bb8::RunError::User(e) => DbError::Unavailable(e.to_string()),
         }
     }
@@ -221,10 +213,8 @@ fn sqlite_path(url: &str) -> &str {
 
 fn sqlite_setup(
     busy_timeout: Duration,
-) -> impl Fn(&str) -> futures_util::future::BoxFuture<'_, diesel::ConnectionResult<SqliteConn>>
-       + Send
-       + Sync
-       + 'static {
+) -> impl Fn(&str) -> futures_util::future::BoxFuture<'_, diesel::ConnectionResult<SqliteConn>> + Send + Sync + 'static
+{
     move |url: &str| {
         let path = sqlite_path(url).to_owned();
         Box::pin(async move {
@@ -248,8 +238,7 @@ impl Pool {
             Backend::Sqlite => {
                 let path = std::path::Path::new(sqlite_path(url));
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("creating {}", dir.display()))?;
+                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
                 }
                 let mut config = ManagerConfig::default();
                 config.custom_setup = Box::new(sqlite_setup(options.sqlite_busy_timeout));
@@ -269,15 +258,12 @@ impl Pool {
     async fn migrate(&self, url: &str, options: &PoolOptions) -> anyhow::Result<()> {
         let applied = match self {
             Pool::Sqlite(_) => {
-                let conn = sqlite_setup(options.sqlite_busy_timeout)(url)
-                    .await
-                    .with_context(|| format!("opening {url}"))?;
+                let conn =
+                    sqlite_setup(options.sqlite_busy_timeout)(url).await.with_context(|| format!("opening {url}"))?;
                 run_migrations(conn, SQLITE_MIGRATIONS).await?
             }
             Pool::Postgres(_) => {
-                let conn = PgConn::establish(&postgres_url(url))
-                    .await
-                    .context("connecting to PostgreSQL")?;
+                let conn = PgConn::establish(&postgres_url(url)).await.context("connecting to PostgreSQL")?;
                 run_migrations(conn, POSTGRES_MIGRATIONS).await?
             }
         };
@@ -299,9 +285,8 @@ where
     AsyncMigrationHarness<C>: MigrationHarness<C::Backend>,
 {
     let mut harness = AsyncMigrationHarness::new(conn);
-    let applied = harness
-        .run_pending_migrations(migrations)
-        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
+    let applied =
+        harness.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
     Ok(applied.len())
 }
 
@@ -314,9 +299,7 @@ fn builder<M: bb8::ManageConnection>(options: &PoolOptions) -> bb8::Builder<M> {
 
 /// Now, in Unix milliseconds: the unit of every time column.
 pub fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -70,19 +70,14 @@ pub struct Caller {
 pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
     let cx = rqctx.context();
     let config = &cx.config;
-    let Some(token) = crate::auth::request_token(rqctx.request.headers(), &config.cookie_name)
-    else {
+    let Some(token) = crate::auth::request_token(rqctx.request.headers(), &config.cookie_name) else {
         return Err(ApiError::new(
             ErrorCode::Unauthorized,
-            format!(
-                "no session token: log in, then send the x-auth-token header or the {} cookie",
-                config.cookie_name
-            ),
+            format!("no session token: log in, then send the x-auth-token header or the {} cookie", config.cookie_name),
         ));
     };
     let hash = crate::auth::token_hash(&token);
-    let found = crate::db!(&cx.pool, sessions::find_by_token(&hash))
-        .map_err(|e| db_failure(&rqctx.log, e))?;
+    let found = crate::db!(&cx.pool, sessions::find_by_token(&hash)).map_err(|e| db_failure(&rqctx.log, e))?;
     let expired = || ApiError::new(ErrorCode::SessionExpired, "session expired; log in again");
     let Some((session, user)) = found else {
         return Err(expired());
@@ -90,23 +85,15 @@ pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
     let now = db::now_ms();
     let idle_ms = secs_to_ms(config.session_idle_secs);
     let lifetime_ms = secs_to_ms(config.session_lifetime_secs);
-    if user.disabled
-        || now - session.last_seen_at >= idle_ms
-        || now - session.created_at >= lifetime_ms
-    {
-        crate::db!(&cx.pool, sessions::delete(session.id))
-            .map_err(|e| db_failure(&rqctx.log, e))?;
+    if user.disabled || now - session.last_seen_at >= idle_ms || now - session.created_at >= lifetime_ms {
+        crate::db!(&cx.pool, sessions::delete(session.id)).map_err(|e| db_failure(&rqctx.log, e))?;
         return Err(expired());
     }
     if now - session.last_seen_at >= secs_to_ms(config.last_seen_interval_secs) {
-        crate::db!(&cx.pool, sessions::touch(session.id, now))
-            .map_err(|e| db_failure(&rqctx.log, e))?;
+        crate::db!(&cx.pool, sessions::touch(session.id, now)).map_err(|e| db_failure(&rqctx.log, e))?;
     }
     cx.request_users.set(&rqctx.request_id, user.id);
-    Ok(Caller {
-        session_id: session.id,
-        user_id: user.id,
-    })
+    Ok(Caller { session_id: session.id, user_id: user.id })
 }
 
 pub fn secs_to_ms(secs: u64) -> i64 {
@@ -116,9 +103,7 @@ pub fn secs_to_ms(secs: u64) -> i64 {
 impl backend_api::BackendApi for BackendImpl {
     type Context = Arc<ServerContext>;
 
-    async fn get_hola(
-        rqctx: Ctx,
-    ) -> Result<dropshot::HttpResponseOk<backend_api::Envelope>, ApiError> {
+    async fn get_hola(rqctx: Ctx) -> Result<dropshot::HttpResponseOk<backend_api::Envelope>, ApiError> {
         users::get_hola(rqctx).await
     }
 
@@ -126,10 +111,7 @@ impl backend_api::BackendApi for BackendImpl {
         rqctx: Ctx,
         body: dropshot::TypedBody<backend_api::LoginRequest>,
     ) -> Result<
-        dropshot::HttpResponseHeaders<
-            dropshot::HttpResponseOk<backend_api::LoginResponse>,
-            backend_api::LoginHeaders,
-        >,
+        dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<backend_api::LoginResponse>, backend_api::LoginHeaders>,
         ApiError,
     > {
         users::post_login(rqctx, body.into_inner()).await
@@ -138,10 +120,7 @@ impl backend_api::BackendApi for BackendImpl {
     async fn post_logout(
         rqctx: Ctx,
     ) -> Result<
-        dropshot::HttpResponseHeaders<
-            dropshot::HttpResponseOk<backend_api::Envelope>,
-            backend_api::LogoutHeaders,
-        >,
+        dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<backend_api::Envelope>, backend_api::LogoutHeaders>,
         ApiError,
     > {
         users::post_logout(rqctx).await

@@ -1,9 +1,6 @@
 //! `get_hola`, `post_login`, `post_logout`: the user endpoints.
 
-use backend_api::{
-    ApiError, Envelope, ErrorCode, LoginData, LoginHeaders, LoginRequest, LoginResponse,
-    LogoutHeaders,
-};
+use backend_api::{ApiError, Envelope, ErrorCode, LoginData, LoginHeaders, LoginRequest, LoginResponse, LogoutHeaders};
 use dropshot::{HttpResponseHeaders, HttpResponseOk};
 
 use super::{authenticate, db_failure, secs_to_ms, Ctx};
@@ -25,12 +22,7 @@ pub async fn post_login(
     let now = db::now_ms();
     let window_start = now - secs_to_ms(config.login_window_secs);
     let name = body.name;
-    let incorrect = || {
-        ApiError::new(
-            ErrorCode::UserOrPasswordIncorrect,
-            "user name or password incorrect",
-        )
-    };
+    let incorrect = || ApiError::new(ErrorCode::UserOrPasswordIncorrect, "user name or password incorrect");
     // A name no user can have (empty, too long, control characters such as NUL, which
     // PostgreSQL cannot store) fails like any unknown name, without touching the database.
     if !crate::app::valid_user_name(&name) || body.password.contains('\0') {
@@ -45,8 +37,7 @@ pub async fn post_login(
             format!("too many failed logins for this name; try again in {wait_secs} s"),
         )
     };
-    let failures = crate::db!(&cx.pool, sessions::failures(&name, window_start))
-        .map_err(|e| db_failure(log, e))?;
+    let failures = crate::db!(&cx.pool, sessions::failures(&name, window_start)).map_err(|e| db_failure(log, e))?;
     if let Some(f) = &failures {
         if f.failures >= max_failures {
             return Err(locked_out(f.first_failed_at));
@@ -59,12 +50,10 @@ pub async fn post_login(
         None => auth::dummy_hash().to_owned(),
     };
     let password = body.password;
-    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| {
-            slog::error!(log, "password check panicked"; "cause" => %e);
-            ApiError::internal()
-        })?;
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await.map_err(|e| {
+        slog::error!(log, "password check panicked"; "cause" => %e);
+        ApiError::internal()
+    })?;
     let user = match user {
         Some(u) if matches && !u.disabled => u,
         _ => {
@@ -92,42 +81,22 @@ pub async fn post_login(
         idle_ms: secs_to_ms(config.session_idle_secs),
         lifetime_ms: secs_to_ms(config.session_lifetime_secs),
     };
-    crate::db!(
-        &cx.pool,
-        sessions::create(user.id, &name, &auth::token_hash(&token), &limits, &op)
-    )
-    .map_err(|e| db_failure(log, e))?;
+    crate::db!(&cx.pool, sessions::create(user.id, &name, &auth::token_hash(&token), &limits, &op))
+        .map_err(|e| db_failure(log, e))?;
     cx.request_users.set(&rqctx.request_id, user.id);
 
-    let cookie = auth::session_cookie(
-        &config.cookie_name,
-        &token,
-        config.session_lifetime_secs,
-        config.secure_cookie(),
-    );
+    let cookie =
+        auth::session_cookie(&config.cookie_name, &token, config.session_lifetime_secs, config.secure_cookie());
     let body = LoginResponse {
         code: 0,
         msg: "ok".to_owned(),
         error: String::new(),
-        data: LoginData {
-            uid: user.id,
-            name: user.name.clone(),
-            role: user.role(),
-            perm: user.perm(),
-        },
+        data: LoginData { uid: user.id, name: user.name.clone(), role: user.role(), perm: user.perm() },
     };
-    Ok(HttpResponseHeaders::new(
-        HttpResponseOk(body),
-        LoginHeaders {
-            set_cookie: cookie,
-            x_auth_token: token,
-        },
-    ))
+    Ok(HttpResponseHeaders::new(HttpResponseOk(body), LoginHeaders { set_cookie: cookie, x_auth_token: token }))
 }
 
-pub async fn post_logout(
-    rqctx: Ctx,
-) -> Result<HttpResponseHeaders<HttpResponseOk<Envelope>, LogoutHeaders>, ApiError> {
+pub async fn post_logout(rqctx: Ctx) -> Result<HttpResponseHeaders<HttpResponseOk<Envelope>, LogoutHeaders>, ApiError> {
     let caller = authenticate(&rqctx).await?;
     let cx = rqctx.context();
     let op = NewOp {
@@ -137,12 +106,9 @@ pub async fn post_logout(
         request: "{}".to_owned(),
         created_at: db::now_ms(),
     };
-    crate::db!(&cx.pool, sessions::revoke(caller.session_id, &op))
-        .map_err(|e| db_failure(&rqctx.log, e))?;
+    crate::db!(&cx.pool, sessions::revoke(caller.session_id, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
     Ok(HttpResponseHeaders::new(
         HttpResponseOk(Envelope::ok("ok")),
-        LogoutHeaders {
-            set_cookie: auth::clear_cookie(&cx.config.cookie_name, cx.config.secure_cookie()),
-        },
+        LogoutHeaders { set_cookie: auth::clear_cookie(&cx.config.cookie_name, cx.config.secure_cookie()) },
     ))
 }

@@ -26,15 +26,8 @@ async fn postgres_down_is_503_and_the_server_recovers() {
     for _ in 0..3 {
         let start = Instant::now();
         let body = expect_error(s.hola(&token).await, 503, 10205).await;
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "took {:?}",
-            start.elapsed()
-        );
-        assert!(
-            !body["msg"].as_str().unwrap().contains("postgres"),
-            "{body}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+        assert!(!body["msg"].as_str().unwrap().contains("postgres"), "{body}");
     }
     expect_error(s.login("alice", "alice-password").await, 503, 10205).await;
 
@@ -45,11 +38,7 @@ async fn postgres_down_is_503_and_the_server_recovers() {
         if response.status() == 200 {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "not recovered: {:?}",
-            response.text().await
-        );
+        assert!(Instant::now() < deadline, "not recovered: {:?}", response.text().await);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Fully back: sessions survived, logins work.
@@ -63,21 +52,14 @@ async fn sqlite_locked_is_503_and_the_server_recovers() {
     use diesel::connection::SimpleConnection as _;
     use diesel::Connection as _;
 
-    let s = TestServer::start(crate::common::DbKind::Sqlite, |c| {
-        c.sqlite_busy_timeout_ms = 300
-    })
-    .await;
+    let s = TestServer::start(crate::common::DbKind::Sqlite, |c| c.sqlite_busy_timeout_ms = 300).await;
     s.add_user("alice", "alice-password").await;
     let path = s.db.url.strip_prefix("sqlite://").unwrap().to_owned();
     let mut other = diesel::SqliteConnection::establish(&path).unwrap();
     other.batch_execute("BEGIN EXCLUSIVE").unwrap();
     let start = Instant::now();
     expect_error(s.login("alice", "alice-password").await, 503, 10205).await;
-    assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
     other.batch_execute("COMMIT").unwrap();
     s.token("alice", "alice-password").await;
 }

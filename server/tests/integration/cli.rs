@@ -5,14 +5,9 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::common::{
-    expect_error, expect_ok, new_database, on_both_databases, DbKind, TestDb, TestServer,
-};
+use crate::common::{expect_error, expect_ok, new_database, on_both_databases, DbKind, TestDb, TestServer};
 
-on_both_databases!(
-    user_commands_add_list_passwd_disable,
-    migrate_applies_and_is_idempotent
-);
+on_both_databases!(user_commands_add_list_passwd_disable, migrate_applies_and_is_idempotent);
 
 /// `server --database URL ARGS…` with `stdin` as its standard input.
 fn server(database: &str, args: &[&str], stdin: &str) -> Output {
@@ -26,12 +21,7 @@ fn server(database: &str, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -48,24 +38,12 @@ async fn user_commands_add_list_passwd_disable(db: DbKind) {
     let url = database.url.clone();
     let run = move |args: &'static [&'static str], stdin: &'static str| {
         let url = url.clone();
-        async move {
-            tokio::task::spawn_blocking(move || server(&url, args, stdin))
-                .await
-                .unwrap()
-        }
+        async move { tokio::task::spawn_blocking(move || server(&url, args, stdin)).await.unwrap() }
     };
 
-    let out = run(
-        &["user", "add", "alice", "--role", "3", "--perm", "7"],
-        "alice-password\n",
-    )
-    .await;
+    let out = run(&["user", "add", "alice", "--role", "3", "--perm", "7"], "alice-password\n").await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("added user alice"),
-        "{}",
-        stdout(&out)
-    );
+    assert!(stdout(&out).contains("added user alice"), "{}", stdout(&out));
 
     let out = run(&["user", "add", "alice"], "another-password\n").await;
     assert!(!out.status.success());
@@ -76,10 +54,7 @@ async fn user_commands_add_list_passwd_disable(db: DbKind) {
 
     let out = run(&["user", "list"], "").await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let line = stdout(&out)
-        .lines()
-        .find(|l| l.contains("alice"))
-        .map(str::to_owned);
+    let line = stdout(&out).lines().find(|l| l.contains("alice")).map(str::to_owned);
     let line = line.unwrap_or_else(|| panic!("alice not listed:\n{}", stdout(&out)));
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(fields[1..], ["alice", "3", "7", "active"], "{line}");
@@ -88,10 +63,7 @@ async fn user_commands_add_list_passwd_disable(db: DbKind) {
     let s = TestServer::start_on(TestDb::at(database.url.clone()), |_| {}).await;
     assert_eq!(s.admin_password, None, "users exist: no admin is created");
     let body = expect_ok(s.login("alice", "alice-password").await).await;
-    assert_eq!(
-        (&body["data"]["role"], &body["data"]["perm"]),
-        (&3.into(), &7.into())
-    );
+    assert_eq!((&body["data"]["role"], &body["data"]["perm"]), (&3.into(), &7.into()));
     let token = s.token("alice", "alice-password").await;
 
     let out = run(&["user", "passwd", "alice"], "changed-password\n").await;
@@ -105,9 +77,7 @@ async fn user_commands_add_list_passwd_disable(db: DbKind) {
     expect_error(s.hola(&token).await, 401, 10103).await;
     expect_error(s.login("alice", "changed-password").await, 401, 10106).await;
     let out = run(&["user", "list"], "").await;
-    assert!(stdout(&out)
-        .lines()
-        .any(|l| l.contains("alice") && l.ends_with("disabled")));
+    assert!(stdout(&out).lines().any(|l| l.contains("alice") && l.ends_with("disabled")));
 
     let out = run(&["user", "disable", "nobody"], "").await;
     assert!(!out.status.success());
@@ -121,11 +91,7 @@ async fn migrate_applies_and_is_idempotent(db: DbKind) {
     let out = tokio::task::spawn_blocking(move || {
         let first = server(&url, &["migrate"], "");
         let second = server(&url, &["migrate"], "");
-        assert!(
-            first.status.success() && second.status.success(),
-            "{}",
-            stderr(&second)
-        );
+        assert!(first.status.success() && second.status.success(), "{}", stderr(&second));
         server(&url, &["user", "list"], "")
     })
     .await
@@ -163,14 +129,7 @@ async fn serve_prints_admin_password_logs_json_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("db/backend.db").display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args([
-            "--database",
-            &database,
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--upload-dir",
-        ])
+        .args(["--database", &database, "serve", "--bind", "127.0.0.1:0", "--upload-dir"])
         .arg(dir.path().join("uploads"))
         .env("BACKEND_LOG_FORMAT", "json")
         .env_remove("BACKEND_CONFIG")
@@ -197,9 +156,7 @@ async fn serve_prints_admin_password_logs_json_and_stops_on_sigterm() {
     });
     let mut logs = Vec::new();
     let address = loop {
-        let l = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("a listening line");
+        let l = rx.recv_timeout(Duration::from_secs(30)).expect("a listening line");
         let v: serde_json::Value = serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l}"));
         logs.push(v.clone());
         if v["msg"] == "listening" && v["address"].is_string() {
@@ -216,11 +173,7 @@ async fn serve_prints_admin_password_logs_json_and_stops_on_sigterm() {
         .unwrap();
     let token = crate::common::header(&login, "x-auth-token");
     let uid = expect_ok(login).await["data"]["uid"].as_i64().unwrap();
-    let hola = client
-        .get(format!("{base}/hola"))
-        .header("x-auth-token", &token)
-        .send()
-        .await;
+    let hola = client.get(format!("{base}/hola")).header("x-auth-token", &token).send().await;
     expect_ok(hola.unwrap()).await;
 
     // SAFETY: kill with a valid pid of our own child.

@@ -2,46 +2,23 @@
 
 use crate::common::{expect_error, on_both_databases, DbKind, TestServer};
 
-on_both_databases!(
-    unparseable_json_is_a_400_envelope_naming_the_problem,
-    bodies_over_the_limit_are_413,
-);
+on_both_databases!(unparseable_json_is_a_400_envelope_naming_the_problem, bodies_over_the_limit_are_413,);
 
 async fn post_login_raw(s: &TestServer, body: &str) -> reqwest::Response {
-    s.client
-        .post(s.url("login"))
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
+    s.client.post(s.url("login")).header("content-type", "application/json").body(body.to_owned()).send().await.unwrap()
 }
 
 async fn unparseable_json_is_a_400_envelope_naming_the_problem(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
-    let body = expect_error(
-        post_login_raw(&s, r#"{"name": "alice", "pass"#).await,
-        400,
-        10102,
-    )
-    .await;
+    let body = expect_error(post_login_raw(&s, r#"{"name": "alice", "pass"#).await, 400, 10102).await;
     assert!(body["msg"].as_str().unwrap().contains("JSON"), "{body}");
     let body = expect_error(post_login_raw(&s, r#"{"name": 42}"#).await, 400, 10102).await;
     let msg = body["msg"].as_str().unwrap();
-    assert!(
-        msg.contains("name") && msg.contains("expected a string"),
-        "{body}"
-    );
+    assert!(msg.contains("name") && msg.contains("expected a string"), "{body}");
     expect_error(post_login_raw(&s, "").await, 400, 10102).await;
     expect_error(post_login_raw(&s, "null").await, 400, 10102).await;
-    let wrong_type = s
-        .client
-        .post(s.url("login"))
-        .header("content-type", "text/plain")
-        .body("name=alice")
-        .send()
-        .await
-        .unwrap();
+    let wrong_type =
+        s.client.post(s.url("login")).header("content-type", "text/plain").body("name=alice").send().await.unwrap();
     let status = wrong_type.status().as_u16();
     assert!((400..500).contains(&status), "{status}");
 }
@@ -72,14 +49,9 @@ async fn every_operation_but_login_needs_a_session() {
                 request = request.json(&serde_json::json!({}));
             }
             let body = expect_error(request.send().await.unwrap(), 401, 10101).await;
-            assert!(
-                body["msg"].as_str().unwrap().contains("x-auth-token"),
-                "{id}: {body}"
-            );
+            assert!(body["msg"].as_str().unwrap().contains("x-auth-token"), "{id}: {body}");
             checked.push(id.to_owned());
         }
     }
-    assert!(
-        checked.contains(&"get_hola".to_owned()) && checked.contains(&"post_logout".to_owned())
-    );
+    assert!(checked.contains(&"get_hola".to_owned()) && checked.contains(&"post_logout".to_owned()));
 }

@@ -19,9 +19,7 @@ on_both_databases!(
 
 async fn login_returns_the_user_and_one_token_as_cookie_and_header(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
-    server::app::add_user(&s.pool, "alice", "alice-password", 3, 1 << 40)
-        .await
-        .unwrap();
+    server::app::add_user(&s.pool, "alice", "alice-password", 3, 1 << 40).await.unwrap();
     let response = s.login("alice", "alice-password").await;
     let token = header(&response, "x-auth-token");
     let cookie = header(&response, "set-cookie");
@@ -33,15 +31,9 @@ async fn login_returns_the_user_and_one_token_as_cookie_and_header(db: DbKind) {
     assert!(body["data"]["uid"].as_i64().unwrap() > 0);
 
     assert!(token.len() >= 43, "at least 256 bits: {token}");
-    assert!(
-        cookie.starts_with(&format!("backend_session={token};")),
-        "{cookie}"
-    );
+    assert!(cookie.starts_with(&format!("backend_session={token};")), "{cookie}");
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
-        assert!(
-            cookie.split("; ").any(|f| f == flag),
-            "{flag} missing: {cookie}"
-        );
+        assert!(cookie.split("; ").any(|f| f == flag), "{flag} missing: {cookie}");
     }
     assert!(!cookie.contains("Secure"), "plain http: {cookie}");
 
@@ -67,12 +59,7 @@ async fn login_returns_the_user_and_one_token_as_cookie_and_header(db: DbKind) {
         .unwrap();
     expect_error(both, 401, 10103).await;
     // Without any token: unauthorized, not expired.
-    expect_error(
-        s.client.get(s.url("hola")).send().await.unwrap(),
-        401,
-        10101,
-    )
-    .await;
+    expect_error(s.client.get(s.url("hola")).send().await.unwrap(), 401, 10101).await;
 }
 
 async fn cookie_is_secure_when_the_public_url_is_https(db: DbKind) {
@@ -94,24 +81,13 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(db: DbKind) {
     let wrong = expect_error(s.login("alice", "wrong-password").await, 401, 10106).await;
     let unknown = expect_error(s.login("nobody", "alice-password").await, 401, 10106).await;
     assert_eq!(wrong, unknown);
-    let empty = expect_error(
-        s.client
-            .post(s.url("login"))
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .unwrap(),
-        401,
-        10106,
-    )
-    .await;
+    let empty =
+        expect_error(s.client.post(s.url("login")).json(&serde_json::json!({})).send().await.unwrap(), 401, 10106)
+            .await;
     assert_eq!(empty, wrong);
     // Names no user can have fail the same way (never a 500, e.g. for a NUL PostgreSQL refuses).
     for name in ["nul\u{0}name", &"x".repeat(5000), "two words"] {
-        assert_eq!(
-            expect_error(s.login(name, "alice-password").await, 401, 10106).await,
-            wrong
-        );
+        assert_eq!(expect_error(s.login(name, "alice-password").await, 401, 10106).await, wrong);
     }
     let nul_password = expect_error(s.login("alice", "alice\u{0}password").await, 401, 10106);
     assert_eq!(nul_password.await, wrong);
@@ -124,10 +100,7 @@ async fn sixth_failure_is_refused_even_with_the_right_password_until_the_window_
     let first_failure = std::time::Instant::now();
     for attempt in 1..=5 {
         let body = expect_error(s.login("alice", "wrong").await, 401, 10106).await;
-        assert_eq!(
-            body["msg"], "user name or password incorrect",
-            "attempt {attempt}"
-        );
+        assert_eq!(body["msg"], "user name or password incorrect", "attempt {attempt}");
     }
     expect_error(s.login("alice", "alice-password").await, 429, 10200).await;
     expect_error(s.login("alice", "wrong").await, 429, 10200).await;
@@ -168,9 +141,7 @@ async fn password_change_revokes_sessions(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
     s.add_user("alice", "alice-password").await;
     let old = s.token("alice", "alice-password").await;
-    server::app::set_password(&s.pool, "alice", "new-password")
-        .await
-        .unwrap();
+    server::app::set_password(&s.pool, "alice", "new-password").await.unwrap();
     expect_error(s.hola(&old).await, 401, 10103).await;
     expect_error(s.login("alice", "alice-password").await, 401, 10106).await;
     let new = s.token("alice", "new-password").await;
@@ -179,17 +150,11 @@ async fn password_change_revokes_sessions(db: DbKind) {
 
 async fn first_start_creates_admin_once(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
-    let password = s
-        .admin_password
-        .clone()
-        .expect("a first start creates admin");
+    let password = s.admin_password.clone().expect("a first start creates admin");
     s.token("admin", &password).await;
     let db = s.stop().await;
     let again = TestServer::start_on(db, |_| {}).await;
-    assert_eq!(
-        again.admin_password, None,
-        "admin is created only when there is no user"
-    );
+    assert_eq!(again.admin_password, None, "admin is created only when there is no user");
     again.token("admin", &password).await;
 }
 
@@ -215,11 +180,8 @@ async fn concurrent_failures_are_all_counted(db: DbKind) {
     let s = TestServer::start(db, |c| c.db_pool_size = 8).await;
     s.add_user("alice", "alice-password").await;
     let attempts = (0..12).map(|_| s.login("alice", "wrong-password"));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(attempts).await.iter().map(|r| r.status().as_u16()).collect();
     let unauthorized = statuses.iter().filter(|&&st| st == 401).count();
     let refused = statuses.iter().filter(|&&st| st == 429).count();
     assert_eq!((unauthorized, refused), (5, 7), "{statuses:?}");

@@ -80,12 +80,7 @@ async fn logout_revokes_the_session_and_clears_the_cookie(db: DbKind) {
     expect_error(s.logout(&token).await, 401, 10103).await;
     // Only that session: the user's other session lives on.
     expect_ok(s.hola(&other).await).await;
-    expect_error(
-        s.client.post(s.url("logout")).send().await.unwrap(),
-        401,
-        10101,
-    )
-    .await;
+    expect_error(s.client.post(s.url("logout")).send().await.unwrap(), 401, 10101).await;
 }
 
 /// With a long interval, requests do not move "last seen": a session idles out counted from its
@@ -112,14 +107,8 @@ async fn login_and_logout_are_logged_without_the_password(db: DbKind) {
     expect_ok(s.logout(&token).await).await;
     expect_error(s.logout(&token).await, 401, 10103).await;
     let ops = server::db!(&s.pool, oplog::of_user(uid)).unwrap();
-    let summary: Vec<(&str, &str)> = ops
-        .iter()
-        .map(|o| (o.endpoint.as_str(), o.operation.as_str()))
-        .collect();
-    assert_eq!(
-        summary,
-        [("post_login", "login"), ("post_logout", "logout")]
-    );
+    let summary: Vec<(&str, &str)> = ops.iter().map(|o| (o.endpoint.as_str(), o.operation.as_str())).collect();
+    assert_eq!(summary, [("post_login", "login"), ("post_logout", "logout")]);
     let request: serde_json::Value = serde_json::from_str(&ops[0].request).unwrap();
     assert_eq!(request, serde_json::json!({ "name": "alice" }));
     assert!(ops.iter().all(|o| !o.request.contains("password")));
