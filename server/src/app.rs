@@ -27,6 +27,8 @@ impl Server {
         request_users: RequestUsers,
     ) -> anyhow::Result<(Server, Option<String>)> {
         let bind: SocketAddr = config.bind.parse().context("bind address")?;
+        std::fs::create_dir_all(&config.upload_dir)
+            .with_context(|| format!("creating the upload folder {}", config.upload_dir))?;
         let pool = Pool::connect(&config.database, &config.pool_options()).await?;
         let admin_password = ensure_admin(&pool).await?;
         let api = backend_api::backend_api_mod::api_description::<BackendImpl>()

@@ -20,6 +20,10 @@ pub struct Config {
     pub bind: String,
     /// Folder of uploaded files.
     pub upload_dir: String,
+    /// Largest accepted upload (the file), in bytes.
+    pub upload_max_bytes: u64,
+    /// URL path prefix of stored uploads: an upload's `uri` is this + its name.
+    pub upload_url_prefix: String,
     /// Base URL clients reach the server at; `https://…` makes the session cookie `Secure`.
     pub public_url: String,
     /// `terminal` (human-readable) or `json` (bunyan).
@@ -63,6 +67,8 @@ impl Default for Config {
             database: "sqlite://data/backend.db".to_owned(),
             bind: "127.0.0.1:8080".to_owned(),
             upload_dir: "data/uploads".to_owned(),
+            upload_max_bytes: 10 * 1024 * 1024,
+            upload_url_prefix: "/uploads/".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             log_format: LogFormat::Terminal,
             log_level: "info".to_owned(),
@@ -117,6 +123,12 @@ impl Config {
             "public_url {:?}: expected http://… or https://…",
             self.public_url
         );
+        anyhow::ensure!(
+            self.upload_url_prefix.starts_with('/') && self.upload_url_prefix.ends_with('/'),
+            "upload_url_prefix {:?}: expected a path that starts and ends with '/'",
+            self.upload_url_prefix
+        );
+        anyhow::ensure!(self.upload_max_bytes >= 1, "upload_max_bytes must be at least 1");
         anyhow::ensure!(self.sessions_per_user >= 1, "sessions_per_user must be at least 1");
         anyhow::ensure!(self.db_pool_size >= 1, "db_pool_size must be at least 1");
         anyhow::ensure!(

@@ -10,11 +10,15 @@
 
 mod error;
 mod extract;
+mod tasks;
+mod upload;
 
 pub use error::{ApiError, ErrorCode};
 pub use extract::{LazyBody, LazyQuery};
+pub use tasks::*;
+pub use upload::*;
 
-use dropshot::{HttpResponseHeaders, HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{Body, HttpResponseHeaders, HttpResponseOk, Path, RequestContext, TypedBody};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +52,82 @@ pub trait BackendApi {
     async fn post_logout(
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<Envelope>, LogoutHeaders>, ApiError>;
+
+    /// 新增任务
+    ///
+    /// 新增任务
+    #[endpoint {
+        method = POST,
+        path = "/backend/api/v1/task",
+        tags = ["任务"],
+        request_body_max_bytes = TASK_BODY_MAX_BYTES,
+    }]
+    async fn post_task(
+        rqctx: RequestContext<Self::Context>,
+        body: LazyBody<PostTaskRequest>,
+    ) -> Result<HttpResponseOk<Envelope>, ApiError>;
+
+    /// 任务详情
+    ///
+    /// 任务详情
+    #[endpoint { method = GET, path = "/backend/api/v1/task", tags = ["任务"] }]
+    async fn get_task(
+        rqctx: RequestContext<Self::Context>,
+        query: LazyQuery<GetTaskQuery>,
+    ) -> Result<HttpResponseOk<GetTaskResponse>, ApiError>;
+
+    /// 更新任务信息
+    ///
+    /// 更新任务信息
+    #[endpoint { method = PUT, path = "/backend/api/v1/task", tags = ["任务"] }]
+    async fn put_task(
+        rqctx: RequestContext<Self::Context>,
+        body: LazyBody<PutTaskRequest>,
+    ) -> Result<HttpResponseOk<Envelope>, ApiError>;
+
+    /// 更新任务状态
+    ///
+    /// 更新任务状态
+    #[endpoint { method = PUT, path = "/backend/api/v1/task/status", tags = ["任务"] }]
+    async fn put_task_status(
+        rqctx: RequestContext<Self::Context>,
+        body: LazyBody<PutTaskStatusRequest>,
+    ) -> Result<HttpResponseOk<Envelope>, ApiError>;
+
+    /// 删除任务
+    ///
+    /// 删除任务
+    #[endpoint { method = DELETE, path = "/backend/api/v1/task", tags = ["任务"] }]
+    async fn delete_task(
+        rqctx: RequestContext<Self::Context>,
+        body: LazyBody<DeleteTaskRequest>,
+    ) -> Result<HttpResponseOk<Envelope>, ApiError>;
+
+    /// 任务列表
+    ///
+    /// 任务列表
+    #[endpoint { method = GET, path = "/backend/api/v1/tasks", tags = ["任务"] }]
+    async fn get_tasks(
+        rqctx: RequestContext<Self::Context>,
+        query: LazyQuery<GetTasksQuery>,
+    ) -> Result<HttpResponseOk<GetTasksResponse>, ApiError>;
+
+    /// 上传图片
+    ///
+    /// 上传图片
+    #[endpoint { method = POST, path = "/backend/api/v1/upload", tags = ["其它"] }]
+    async fn post_upload(rqctx: RequestContext<Self::Context>, body: UploadBody) -> Result<UploadReply, ApiError>;
+
+    /// A stored upload, served back without a session
+    ///
+    /// Outside the doc (tagged `extension`): the file an upload's `uri` names, with the content
+    /// type of its image format. Only names of the content-hash form (64 hex digits, a dot and
+    /// a supported extension) are looked up; any other name is 404.
+    #[endpoint { method = GET, path = "/uploads/{name}", tags = ["extension"] }]
+    async fn get_upload(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<UploadPath>,
+    ) -> Result<http::Response<Body>, ApiError>;
 }
 
 /// The bare response envelope: `code` 0, `msg`, `error` "".

@@ -36,6 +36,10 @@ fn the_spec_names_the_error_envelope_error_and_has_no_default_response() {
     assert_eq!(error["properties"]["code"]["format"], "int64");
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
+            // Extensions outside the doc (serving stored uploads) answer raw bodies.
+            if op["tags"].as_array().is_some_and(|t| t.contains(&"extension".into())) {
+                continue;
+            }
             let responses = op["responses"].as_object().unwrap();
             assert!(!responses.contains_key("default"), "{method} {path}");
             assert!(responses.contains_key("4XX") && responses.contains_key("5XX"), "{method} {path}");

@@ -16,6 +16,7 @@
 pub mod oplog;
 pub mod schema;
 pub mod sessions;
+pub mod tasks;
 pub mod users;
 
 use std::time::Duration;

@@ -14,12 +14,14 @@
 //! 4. Tests in `tests/integration/<group>.rs` through `on_both_databases!`; the walk in
 //!    `errors.rs` already checks the new operation refuses requests without a session.
 
+mod tasks;
+mod upload;
 mod users;
 
 use std::sync::Arc;
 
-use backend_api::{ApiError, ErrorCode};
-use dropshot::RequestContext;
+use backend_api::{ApiError, ErrorCode, LazyBody, LazyQuery};
+use dropshot::{HttpResponseOk, RequestContext};
 use slog::Logger;
 
 use crate::config::Config;
@@ -62,6 +64,7 @@ pub fn db_failure(log: &Logger, e: DbError) -> ApiError {
 pub struct Caller {
     pub session_id: i64,
     pub user_id: i64,
+    pub name: String,
 }
 
 /// Checks the request's session: `x-auth-token`, else the cookie. Missing → 401/10101; unknown,
@@ -93,7 +96,7 @@ pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
         crate::db!(&cx.pool, sessions::touch(session.id, now)).map_err(|e| db_failure(&rqctx.log, e))?;
     }
     cx.request_users.set(&rqctx.request_id, user.id);
-    Ok(Caller { session_id: session.id, user_id: user.id })
+    Ok(Caller { session_id: session.id, user_id: user.id, name: user.name })
 }
 
 pub fn secs_to_ms(secs: u64) -> i64 {
@@ -124,5 +127,58 @@ impl backend_api::BackendApi for BackendImpl {
         ApiError,
     > {
         users::post_logout(rqctx).await
+    }
+
+    async fn post_task(
+        rqctx: Ctx,
+        body: LazyBody<backend_api::PostTaskRequest>,
+    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+        tasks::post_task(rqctx, body).await
+    }
+
+    async fn get_task(
+        rqctx: Ctx,
+        query: LazyQuery<backend_api::GetTaskQuery>,
+    ) -> Result<HttpResponseOk<backend_api::GetTaskResponse>, ApiError> {
+        tasks::get_task(rqctx, query).await
+    }
+
+    async fn put_task(
+        rqctx: Ctx,
+        body: LazyBody<backend_api::PutTaskRequest>,
+    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+        tasks::put_task(rqctx, body).await
+    }
+
+    async fn put_task_status(
+        rqctx: Ctx,
+        body: LazyBody<backend_api::PutTaskStatusRequest>,
+    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+        tasks::put_task_status(rqctx, body).await
+    }
+
+    async fn delete_task(
+        rqctx: Ctx,
+        body: LazyBody<backend_api::DeleteTaskRequest>,
+    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+        tasks::delete_task(rqctx, body).await
+    }
+
+    async fn get_tasks(
+        rqctx: Ctx,
+        query: LazyQuery<backend_api::GetTasksQuery>,
+    ) -> Result<HttpResponseOk<backend_api::GetTasksResponse>, ApiError> {
+        tasks::get_tasks(rqctx, query).await
+    }
+
+    async fn post_upload(rqctx: Ctx, body: backend_api::UploadBody) -> Result<backend_api::UploadReply, ApiError> {
+        Ok(upload::post_upload(rqctx, body).await)
+    }
+
+    async fn get_upload(
+        rqctx: Ctx,
+        path: dropshot::Path<backend_api::UploadPath>,
+    ) -> Result<http::Response<dropshot::Body>, ApiError> {
+        upload::get_upload(rqctx, path.into_inner()).await
     }
 }

@@ -101,6 +101,8 @@ pub struct TestServer {
     pub admin_password: Option<String>,
     server: Option<Server>,
     pub db: TestDb,
+    /// The default upload folder (tests of uploads choose their own).
+    _uploads: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -111,7 +113,9 @@ impl TestServer {
     }
 
     pub async fn start_on(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let uploads = tempfile::tempdir().unwrap();
         let mut config = test_config(&db.url);
+        config.upload_dir = uploads.path().display().to_string();
         tweak(&mut config);
         // TEST_LOG=1 shows the servers' logs (warnings and worse).
         let log = if std::env::var_os("TEST_LOG").is_some() {
@@ -127,6 +131,7 @@ impl TestServer {
             admin_password,
             server: Some(server),
             db,
+            _uploads: uploads,
         }
     }
 

@@ -1,0 +1,276 @@
+//! Queries on `tasks`. Every query takes the caller's user id: a task of someone else is, to
+//! each of them, a task that does not exist.
+//!
+//! `users.task_count` is the number of tasks a user owns, kept in the same transaction as every
+//! insert and delete, so the list's `total` is one primary-key read instead of a `count(*)` over
+//! the user's tasks. Status changes are one conditional `UPDATE … WHERE status IN (allowed
+//! sources)`: two racing requests can never both pass from the same status, on either backend
+//! (PostgreSQL re-checks the condition on the row it locked; SQLite has one writer at a time).
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+use super::oplog::NewOp;
+use super::schema::{op_log, tasks, users};
+
+/// A task in full.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tasks)]
+pub struct Task {
+    pub id: i64,
+    pub type_: String,
+    pub status: i16,
+    pub priority: i16,
+    pub input: String,
+    pub result: String,
+    pub note: String,
+}
+
+/// A task as the list shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tasks)]
+pub struct TaskRow {
+    pub id: i64,
+    pub type_: String,
+    pub status: i16,
+    pub priority: i16,
+    pub note: String,
+}
+
+/// A task to create (status 0, empty result).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tasks)]
+pub struct NewTask<'a> {
+    pub user_id: i64,
+    pub type_: &'a str,
+    pub status: i16,
+    pub priority: i16,
+    pub input: &'a str,
+    pub note: &'a str,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The statuses a task may move to `status` from (besides `status` itself, a no-op).
+pub fn allowed_sources(status: i16) -> &'static [i16] {
+    match status {
+        2 => &[0],
+        1 | 3 => &[0, 2],
+        _ => &[],
+    }
+}
+
+/// What a status change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChange {
+    Changed,
+    /// The task already had that status: nothing written.
+    Unchanged,
+    NotFound,
+    /// The task's current status cannot move to the requested one.
+    Refused {
+        from: i16,
+    },
+}
+
+/// What an update of note and priority did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    Changed,
+    /// Nothing to change (zero values, or the values it already had): nothing written.
+    Unchanged,
+    NotFound,
+}
+
+super::queries! {
+    /// Creates a task, counts it in `users.task_count` and logs the operation; returns its id.
+    pub async fn create(conn: &mut Conn, task: &NewTask<'_>, op: &NewOp) -> QueryResult<i64> {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let id: i64 = diesel::insert_into(tasks::table)
+                .values(task)
+                .returning(tasks::id)
+                .get_result(conn)
+                .await?;
+            diesel::update(users::table.find(task.user_id))
+                .set(users::task_count.eq(users::task_count + 1))
+                .execute(conn)
+                .await?;
+            diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// The caller's task `id`, if any.
+    pub async fn find(conn: &mut Conn, user_id: i64, id: i64) -> QueryResult<Option<Task>> {
+        tasks::table
+            .filter(tasks::id.eq(id))
+            .filter(tasks::user_id.eq(user_id))
+            .select(Task::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Sets the note and/or the priority (`None` leaves a field as it is) of the caller's task
+    /// `id`, logging the operation when something changed.
+    pub async fn update(
+        conn: &mut Conn,
+        user_id: i64,
+        id: i64,
+        note: Option<&str>,
+        priority: Option<i16>,
+        op: &NewOp,
+    ) -> QueryResult<Updated> {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let target = tasks::table.filter(tasks::id.eq(id)).filter(tasks::user_id.eq(user_id));
+            let changes = (
+                note.map(|n| tasks::note.eq(n)),
+                priority.map(|p| tasks::priority.eq(p)),
+                tasks::updated_at.eq(op.created_at),
+            );
+            // Only rows that the update changes: an update to the values a task already has
+            // is a no-op and logs nothing.
+            let changed = match (note, priority) {
+                (Some(n), Some(p)) => {
+                    diesel::update(target.filter(tasks::note.ne(n).or(tasks::priority.ne(p))))
+                        .set(changes)
+                        .execute(conn)
+                        .await?
+                }
+                (Some(n), None) => {
+                    diesel::update(target.filter(tasks::note.ne(n)))
+                        .set(changes)
+                        .execute(conn)
+                        .await?
+                }
+                (None, Some(p)) => {
+                    diesel::update(target.filter(tasks::priority.ne(p)))
+                        .set(changes)
+                        .execute(conn)
+                        .await?
+                }
+                (None, None) => 0,
+            };
+            if changed > 0 {
+                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                return Ok(Updated::Changed);
+            }
+            let exists: Option<i64> = target.select(tasks::id).first(conn).await.optional()?;
+            Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound })
+        })
+        .await
+    }
+
+    /// Moves the caller's task `id` to `status` if the status machine allows it from the status
+    /// it has at that moment (one conditional UPDATE), logging the operation.
+    pub async fn set_status(
+        conn: &mut Conn,
+        user_id: i64,
+        id: i64,
+        status: i16,
+        op: &NewOp,
+    ) -> QueryResult<StatusChange> {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let target = tasks::table.filter(tasks::id.eq(id)).filter(tasks::user_id.eq(user_id));
+            let sources = allowed_sources(status);
+            let changed = if sources.is_empty() {
+                0
+            } else {
+                diesel::update(target.filter(tasks::status.eq_any(sources)))
+                    .set((tasks::status.eq(status), tasks::updated_at.eq(op.created_at)))
+                    .execute(conn)
+                    .await?
+            };
+            if changed > 0 {
+                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                return Ok(StatusChange::Changed);
+            }
+            let current: Option<i16> =
+                target.select(tasks::status).first(conn).await.optional()?;
+            Ok(match current {
+                None => StatusChange::NotFound,
+                Some(s) if s == status => StatusChange::Unchanged,
+                Some(from) => StatusChange::Refused { from },
+            })
+        })
+        .await
+    }
+
+    /// Deletes the caller's tasks among `ids` (others are ignored), uncounts them and logs the
+    /// operation when any was deleted; returns how many were.
+    pub async fn delete(
+        conn: &mut Conn,
+        user_id: i64,
+        ids: &[i64],
+        op: &NewOp,
+    ) -> QueryResult<usize> {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let deleted = diesel::delete(
+                tasks::table.filter(tasks::user_id.eq(user_id)).filter(tasks::id.eq_any(ids)),
+            )
+            .execute(conn)
+            .await?;
+            if deleted > 0 {
+                let n = i64::try_from(deleted).unwrap_or(i64::MAX);
+                diesel::update(users::table.find(user_id))
+                    .set(users::task_count.eq(users::task_count - n))
+                    .execute(conn)
+                    .await?;
+                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+            }
+            Ok(deleted)
+        })
+        .await
+    }
+
+    /// How many tasks the user owns (`users.task_count`: no scan).
+    pub async fn count(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
+        users::table
+            .find(user_id)
+            .select(users::task_count)
+            .first(conn)
+            .await
+            .optional()
+            .map(|n| n.unwrap_or(0))
+    }
+
+    /// One page of the caller's tasks, newest first (index `tasks_user_id_id`).
+    pub async fn page(
+        conn: &mut Conn,
+        user_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<TaskRow>> {
+        tasks::table
+            .filter(tasks::user_id.eq(user_id))
+            .order(tasks::id.desc())
+            .offset(offset)
+            .limit(limit)
+            .select(TaskRow::as_select())
+            .load(conn)
+            .await
+    }
+
+    /// The list: the caller's task count and, unless `limit` is 0, one page (newest first), on
+    /// one connection.
+    pub async fn list(
+        conn: &mut Conn,
+        user_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> QueryResult<(i64, Vec<TaskRow>)> {
+        let total = count(conn, user_id).await?;
+        let items = if limit > 0 && offset < total {
+            page(conn, user_id, offset, limit).await?
+        } else {
+            Vec::new()
+        };
+        Ok((total, items))
+    }
+
+    /// The real count of the user's tasks (`count(*)`): tests check `task_count` against it.
+    pub async fn count_rows(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
+        tasks::table.filter(tasks::user_id.eq(user_id)).count().get_result(conn).await
+    }
+}
