@@ -15,3 +15,4 @@ mod cli;
 mod errors;
 mod login;
 mod sessions;
+mod tasks;
