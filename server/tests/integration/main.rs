@@ -16,3 +16,4 @@ mod errors;
 mod login;
 mod sessions;
 mod tasks;
+mod upload;

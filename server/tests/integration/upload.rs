@@ -1,0 +1,261 @@
+//! Uploads: a round trip per image format, sniffing (a disguised text file), the size limit as a
+//! client still sending sees it, a hostile file name, and the served files.
+
+use std::io::{Read as _, Write as _};
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+use sha2::Digest as _;
+
+use crate::common::{expect_error, expect_ok, on_both_databases, DbKind, TestServer};
+use crate::tasks::User;
+
+on_both_databases!(
+    uploads_round_trip_with_their_content_type,
+    a_disguised_text_file_is_415,
+    an_oversized_upload_is_413_for_a_client_still_sending,
+    a_hostile_file_name_changes_nothing_outside_the_upload_dir,
+    upload_needs_a_session_and_the_field_file,
+);
+
+/// A server whose uploads go to a fresh folder inside `root` (`root/uploads`).
+async fn server(db: DbKind, root: &Path, max_bytes: u64) -> TestServer {
+    let dir = root.join("uploads");
+    TestServer::start(db, |c| {
+        c.upload_dir = dir.display().to_string();
+        c.upload_max_bytes = max_bytes;
+        c.public_url = "https://img.example.test/".to_owned();
+    })
+    .await
+}
+
+/// Image-looking bytes: the format's magic number, then `n` pseudo-random bytes.
+fn image(magic: &[u8], n: usize) -> Vec<u8> {
+    let mut bytes = magic.to_vec();
+    let mut x = 0x2545_f491_u32;
+    bytes.extend((0..n).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x as u8
+    }));
+    bytes
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+async fn upload(s: &TestServer, user: &User, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
+    let part = Part::bytes(bytes).file_name(file_name.to_owned()).mime_str(mime).unwrap();
+    s.client
+        .post(s.url("upload"))
+        .header("x-auth-token", &user.token)
+        .multipart(Form::new().text("note", "ignored").part("file", part))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn uploads_round_trip_with_their_content_type(db: DbKind) {
+    let root = tempfile::tempdir().unwrap();
+    let s = server(db, root.path(), 10 * 1024 * 1024).await;
+    let alice = s.user("alice").await;
+    let cases: [(&[u8], &str, &str); 4] = [
+        (PNG, "png", "image/png"),
+        (&[0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1], "jpg", "image/jpeg"),
+        (b"GIF89a\x10\x00\x10\x00\x80\x00", "gif", "image/gif"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "webp", "image/webp"),
+    ];
+    for (magic, ext, mime) in cases {
+        let bytes = image(magic, 300_000);
+        // The client's name and type are not what decides.
+        let body = expect_ok(upload(&s, &alice, bytes.clone(), "photo.bin", "application/octet-stream").await).await;
+        let name = format!("{}.{ext}", sha256_hex(&bytes));
+        assert_eq!(
+            body,
+            json!({
+                "code": 0, "msg": "ok", "error": "",
+                "uri": format!("/uploads/{name}"),
+                "full_uri": format!("https://img.example.test/uploads/{name}"),
+            })
+        );
+        // Served back without a session, byte for byte, with the sniffed type.
+        let served = s.client.get(format!("{}/uploads/{name}", s.base)).send().await.unwrap();
+        assert_eq!(served.status(), 200);
+        assert_eq!(served.headers()["content-type"], mime);
+        assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(served.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+    // The same image again is the same file.
+    let bytes = image(PNG, 300_000);
+    let again = expect_ok(upload(&s, &alice, bytes.clone(), "again.png", "image/png").await).await;
+    assert_eq!(again["uri"], format!("/uploads/{}.png", sha256_hex(&bytes)));
+    let stored = files(&root.path().join("uploads"));
+    assert_eq!(stored.len(), 4, "no temporary files left: {stored:?}");
+
+    let ops = s.ops(&alice).await;
+    assert_eq!(ops.len(), 5);
+    assert!(ops.iter().all(|o| (o.0.as_str(), o.1.as_str()) == ("post_upload", "upload")));
+    assert_eq!(
+        ops[0].2,
+        json!({ "file": "photo.bin", "size": PNG.len() + 300_000, "stored": format!("{}.png", sha256_hex(&image(PNG, 300_000))) })
+    );
+
+    // Names that are not content hashes are not looked up.
+    for path in [
+        format!("/uploads/{}.png", "0".repeat(64)),
+        "/uploads/..%2F..%2Fetc%2Fpasswd".to_owned(),
+        "/uploads/.upload-0011223344556677.tmp".to_owned(),
+        format!("/uploads/{}", sha256_hex(&bytes)),
+    ] {
+        let r = s.client.get(format!("{}{path}", s.base)).send().await.unwrap();
+        expect_error(r, 404, 10109).await;
+    }
+}
+
+async fn a_disguised_text_file_is_415(db: DbKind) {
+    let root = tempfile::tempdir().unwrap();
+    let s = server(db, root.path(), 1024 * 1024).await;
+    let alice = s.user("alice").await;
+    let text = b"#!/bin/sh\necho this is not a picture\n".repeat(1000);
+    let body = expect_error(upload(&s, &alice, text, "cat.png", "image/png").await, 415, 10111).await;
+    assert!(body["msg"].as_str().unwrap().contains("PNG, JPEG, GIF or WebP"), "{body}");
+    // Too short to be anything, and a WAV in a RIFF container.
+    expect_error(upload(&s, &alice, b"\x89PN".to_vec(), "x.png", "image/png").await, 415, 10111).await;
+    let wav = image(b"RIFF\x24\x00\x00\x00WAVEfmt ", 1000);
+    expect_error(upload(&s, &alice, wav, "x.webp", "image/webp").await, 415, 10111).await;
+    expect_error(upload(&s, &alice, Vec::new(), "x.png", "image/png").await, 400, 10102).await;
+    assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new());
+    assert!(s.ops(&alice).await.is_empty());
+}
+
+/// A raw HTTP/1.1 client that sends a 5 MiB upload to a 1 MiB limit without waiting for an
+/// answer, as a browser does: it must read the 413 envelope (with `Connection: close`), and its
+/// writes must all succeed (no reset while it is still sending).
+async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
+    let root = tempfile::tempdir().unwrap();
+    let s = server(db, root.path(), 1024 * 1024).await;
+    let alice = s.user("alice").await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let boundary = "XBOUNDARYX";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(image(PNG, 5 * 1024 * 1024));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let head = format!(
+        "POST /backend/api/v1/upload HTTP/1.1\r\nHost: {addr}\r\nx-auth-token: {}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        alice.token,
+        body.len()
+    );
+    let (status, headers, answer, sent) = tokio::task::spawn_blocking(move || {
+        let stream = std::net::TcpStream::connect(&addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut writer = stream.try_clone().unwrap();
+        let sender = std::thread::spawn(move || -> std::io::Result<usize> {
+            writer.write_all(head.as_bytes())?;
+            let mut sent = 0;
+            for chunk in body.chunks(64 * 1024) {
+                writer.write_all(chunk)?;
+                sent += chunk.len();
+            }
+            Ok(sent)
+        });
+        let mut reader = stream;
+        let mut response = Vec::new();
+        // Read until the server closes: the answer is complete when it does.
+        let mut buf = [0u8; 8192];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => response.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("reading the answer: {e} (got {:?})", String::from_utf8_lossy(&response)),
+            }
+        }
+        let sent = sender.join().unwrap();
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").expect("a complete answer");
+        let status = head.split(' ').nth(1).unwrap().to_owned();
+        (status, head.to_ascii_lowercase(), body.to_owned(), sent)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, "413", "{headers}");
+    assert!(headers.contains("connection: close"), "{headers}");
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!((&answer["code"], &answer["error"]), (&json!(10110), &json!("payload_too_large")));
+    assert!(answer["msg"].as_str().unwrap().contains("1048576"), "{answer}");
+    let sent = sent.expect("every byte of the body was written without a reset");
+    assert!(sent > 5 * 1024 * 1024);
+    assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new(), "nothing stored");
+    assert!(s.ops(&alice).await.is_empty());
+
+    // Just under the limit is fine, through an ordinary client.
+    let fits = image(PNG, 1024 * 1024 - PNG.len());
+    expect_ok(upload(&s, &alice, fits, "fits.png", "image/png").await).await;
+    let over = image(PNG, 1024 * 1024 - PNG.len() + 1);
+    expect_error(upload(&s, &alice, over, "over.png", "image/png").await, 413, 10110).await;
+}
+
+async fn a_hostile_file_name_changes_nothing_outside_the_upload_dir(db: DbKind) {
+    let root = tempfile::tempdir().unwrap();
+    let s = server(db, root.path(), 1024 * 1024).await;
+    let alice = s.user("alice").await;
+    let before = files(root.path());
+    let bytes = image(PNG, 1000);
+    for name in ["../../etc/passwd.png", "../escape.png", "/tmp/abs.png", "..", "a/../../b.png"] {
+        let body = expect_ok(upload(&s, &alice, bytes.clone(), name, "image/png").await).await;
+        assert_eq!(body["uri"], format!("/uploads/{}.png", sha256_hex(&bytes)));
+    }
+    assert_eq!(files(root.path()), before, "nothing new beside the upload dir");
+    assert_eq!(files(&root.path().join("uploads")), [format!("{}.png", sha256_hex(&bytes))]);
+    assert!(!root.path().join("escape.png").exists());
+    assert!(!Path::new("/tmp/abs.png").exists());
+    assert_eq!(std::fs::read(root.path().join("uploads").join(format!("{}.png", sha256_hex(&bytes)))).unwrap(), bytes);
+}
+
+async fn upload_needs_a_session_and_the_field_file(db: DbKind) {
+    let root = tempfile::tempdir().unwrap();
+    let s = server(db, root.path(), 1024 * 1024).await;
+    let alice = s.user("alice").await;
+    let part = Part::bytes(image(PNG, 100)).file_name("x.png");
+    let anonymous = s.client.post(s.url("upload")).multipart(Form::new().part("file", part)).send().await.unwrap();
+    expect_error(anonymous, 401, 10101).await;
+    let part = Part::bytes(image(PNG, 100)).file_name("x.png");
+    let wrong_field = s
+        .client
+        .post(s.url("upload"))
+        .header("x-auth-token", &alice.token)
+        .multipart(Form::new().part("image", part))
+        .send()
+        .await
+        .unwrap();
+    let body = expect_error(wrong_field, 400, 10102).await;
+    assert!(body["msg"].as_str().unwrap().contains("`file`"), "{body}");
+    let not_multipart = s
+        .client
+        .post(s.url("upload"))
+        .header("x-auth-token", &alice.token)
+        .json(&json!({ "file": "x" }))
+        .send()
+        .await
+        .unwrap();
+    expect_error(not_multipart, 400, 10102).await;
+    assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new());
+}
