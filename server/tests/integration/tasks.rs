@@ -19,6 +19,7 @@ on_both_databases!(
     total_follows_creates_and_deletes,
     writes_are_logged_and_no_ops_are_not,
     checks_come_in_order,
+    a_user_with_100k_tasks_lists_through_the_index,
 );
 
 /// A user story helper: one logged-in user.
@@ -526,4 +527,92 @@ async fn checks_come_in_order(db: DbKind) {
         .unwrap();
     let body = expect_error(bad_json, 400, 10102).await;
     assert!(msg(&body).contains("JSON"), "{body}");
+}
+
+#[derive(diesel::QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+/// 100k tasks of one user and 100k of another after them (seeded in SQL, counted in `task_count` as the server would): the page
+/// is read through the index `tasks_user_id_id` (no sort, no scan), `total` is exact, and a page
+/// answers in milliseconds even in a debug build.
+async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
+    use diesel_async::{RunQueryDsl as _, SimpleAsyncConnection as _};
+    const SEEDED: i64 = 100_000;
+    let s = TestServer::start(db, |_| {}).await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    s.create_task(&bob, "bob's").await;
+    let carol = s.user("carol").await.id;
+    let uid = alice.id;
+    let page_sql = format!(
+        "SELECT id, type, status, priority, note FROM tasks WHERE user_id = {uid} \
+         ORDER BY id DESC LIMIT 100 OFFSET 0"
+    );
+    let plan: Vec<String> = match &s.pool {
+        server::db::Pool::Postgres(pool) => {
+            let mut conn = pool.get().await.unwrap();
+            conn.batch_execute(&format!(
+                "INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
+                 SELECT {uid}, 'image', 0, 0, 'seed ' || g, '', '', 0, 0 FROM generate_series(1, {SEEDED}) g; \
+                 INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
+                 SELECT {carol}, 'image', 0, 0, 'seed ' || g, '', '', 0, 0 FROM generate_series(1, {SEEDED}) g; \
+                 UPDATE users SET task_count = task_count + {SEEDED} WHERE id IN ({uid}, {carol}); ANALYZE tasks;"
+            ))
+            .await
+            .unwrap();
+            let lines: Vec<PgPlanLine> =
+                diesel::sql_query(format!("EXPLAIN {page_sql}")).load(&mut *conn).await.unwrap();
+            lines.into_iter().map(|l| l.line).collect()
+        }
+        server::db::Pool::Sqlite(pool) => {
+            let mut conn = pool.get().await.unwrap();
+            conn.batch_execute(&format!(
+                "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {SEEDED}) \
+                 INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
+                 SELECT {uid}, 'image', 0, 0, 'seed ' || n, '', '', 0, 0 FROM g; \
+                 WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {SEEDED}) \
+                 INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
+                 SELECT {carol}, 'image', 0, 0, 'seed ' || n, '', '', 0, 0 FROM g; \
+                 UPDATE users SET task_count = task_count + {SEEDED} WHERE id IN ({uid}, {carol}); ANALYZE;"
+            ))
+            .await
+            .unwrap();
+            let lines: Vec<SqlitePlanLine> =
+                diesel::sql_query(format!("EXPLAIN QUERY PLAN {page_sql}")).load(&mut *conn).await.unwrap();
+            lines.into_iter().map(|l| l.detail).collect()
+        }
+    };
+    let plan = plan.join("\n");
+    assert!(plan.contains("tasks_user_id_id"), "the page uses the index: {plan}");
+    assert!(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "no sort: {plan}");
+
+    let newest = s.create_task(&alice, "newest").await;
+    let mut times = Vec::new();
+    for i in 0..20 {
+        let started = std::time::Instant::now();
+        let list = s.list(&alice, &format!("offset={}&limit=100", i * 100)).await;
+        times.push(started.elapsed());
+        assert_eq!(list["total"], SEEDED + 1);
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 100);
+        if i == 0 {
+            assert_eq!(items[0]["id"], newest);
+        }
+        let ids: Vec<i64> = items.iter().map(|t| t["id"].as_i64().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    eprintln!("{db:?}: list page of a user with {SEEDED} tasks: median {median:?}, max {:?}", times.last().unwrap());
+    assert!(median < std::time::Duration::from_millis(250), "median {median:?}");
+    assert_eq!(s.list(&bob, "limit=100").await["total"], 1);
 }
