@@ -1,5 +1,6 @@
 //! The implementation of `backend_api::BackendApi`: one file per endpoint group (`users.rs` for
-//! hola, login and logout), the shared request context, and session checks.
+//! hola, login and logout, `tasks.rs` for the six task operations, `upload.rs` for the upload and
+//! the serving of stored files), the shared request context, and session checks.
 //!
 //! Adding an endpoint:
 //! 1. `server/api/src/lib.rs`: the trait method, named as the spec's operationId, with the doc's

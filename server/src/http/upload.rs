@@ -90,6 +90,13 @@ fn too_large(limit: u64) -> ApiError {
 
 fn multipart_error(limit: u64, e: multer::Error) -> ApiError {
     match e {
+        multer::Error::FieldSizeExceeded { field_name, .. } if field_name.as_deref() != Some("file") => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "field {:?}: larger than {MULTIPART_OVERHEAD} bytes (only `file` may be large)",
+                field_name.unwrap_or_default()
+            ),
+        ),
         multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => too_large(limit),
         e => ApiError::invalid_request(format!("unable to parse multipart body: {e}")),
     }

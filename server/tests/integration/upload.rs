@@ -257,5 +257,12 @@ async fn upload_needs_a_session_and_the_field_file(db: DbKind) {
         .await
         .unwrap();
     expect_error(not_multipart, 400, 10102).await;
+    // Fields besides `file` are small.
+    let part = Part::bytes(image(PNG, 100)).file_name("x.png");
+    let form = Form::new().text("comment", "c".repeat(100 * 1024)).part("file", part);
+    let big_field =
+        s.client.post(s.url("upload")).header("x-auth-token", &alice.token).multipart(form).send().await.unwrap();
+    let body = expect_error(big_field, 413, 10110).await;
+    assert!(body["msg"].as_str().unwrap().starts_with("field \"comment\""), "{body}");
     assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new());
 }
