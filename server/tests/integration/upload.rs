@@ -142,7 +142,7 @@ async fn a_disguised_text_file_is_415(db: DbKind) {
     assert!(s.ops(&alice).await.is_empty());
 }
 
-/// A raw HTTP/1.1 client that sends a 5 MiB upload to a 1 MiB limit without waiting for an
+/// A raw HTTP/1.1 client that sends a 32 MiB upload to a 1 MiB limit without waiting for an
 /// answer, as a browser does: it must read the 413 envelope (with `Connection: close`), and its
 /// writes must all succeed (no reset while it is still sending).
 async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
@@ -156,7 +156,10 @@ async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
          Content-Type: image/png\r\n\r\n"
     )
     .into_bytes();
-    body.extend(image(PNG, 5 * 1024 * 1024));
+    // Far more than the kernel buffers on loopback: without the server's draining, the client's
+    // writes fail with a reset once the server closes.
+    body.extend(PNG);
+    body.resize(body.len() + 32 * 1024 * 1024, 0);
     body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
     let head = format!(
         "POST /backend/api/v1/upload HTTP/1.1\r\nHost: {addr}\r\nx-auth-token: {}\r\n\
@@ -168,23 +171,27 @@ async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
         let stream = std::net::TcpStream::connect(&addr).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut writer = stream.try_clone().unwrap();
-        let sender = std::thread::spawn(move || -> std::io::Result<usize> {
+        let sender = std::thread::spawn(move || -> std::io::Result<(usize, std::time::Instant)> {
             writer.write_all(head.as_bytes())?;
             let mut sent = 0;
             for chunk in body.chunks(64 * 1024) {
                 writer.write_all(chunk)?;
                 sent += chunk.len();
             }
-            Ok(sent)
+            Ok((sent, std::time::Instant::now()))
         });
         let mut reader = stream;
         let mut response = Vec::new();
+        let mut answered = None;
         // Read until the server closes: the answer is complete when it does.
         let mut buf = [0u8; 8192];
         loop {
             match reader.read(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => response.extend_from_slice(&buf[..n]),
+                Ok(n) => {
+                    answered.get_or_insert_with(std::time::Instant::now);
+                    response.extend_from_slice(&buf[..n]);
+                }
                 Err(e) => panic!("reading the answer: {e} (got {:?})", String::from_utf8_lossy(&response)),
             }
         }
@@ -192,6 +199,7 @@ async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
         let text = String::from_utf8_lossy(&response).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").expect("a complete answer");
         let status = head.split(' ').nth(1).unwrap().to_owned();
+        let sent = sent.map(|(bytes, done)| (bytes, answered.is_some_and(|a| a < done)));
         (status, head.to_ascii_lowercase(), body.to_owned(), sent)
     })
     .await
@@ -201,8 +209,9 @@ async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
     let answer: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!((&answer["code"], &answer["error"]), (&json!(10110), &json!("payload_too_large")));
     assert!(answer["msg"].as_str().unwrap().contains("1048576"), "{answer}");
-    let sent = sent.expect("every byte of the body was written without a reset");
-    assert!(sent > 5 * 1024 * 1024);
+    let (sent, answered_while_sending) = sent.expect("every byte of the body was written without a reset");
+    assert!(sent > 32 * 1024 * 1024);
+    assert!(answered_while_sending, "the 413 arrived before the client had sent everything");
     assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new(), "nothing stored");
     assert!(s.ops(&alice).await.is_empty());
 
