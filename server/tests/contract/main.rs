@@ -15,7 +15,7 @@ use common::{on_both_databases, DbKind, TestServer};
 use generated::{types, Client, Error};
 use recorder::Recorder;
 
-on_both_databases!(the_user_operations_answer_what_the_doc_says);
+on_both_databases!(the_user_operations_answer_what_the_doc_says, every_operation_answers_what_the_doc_says);
 
 /// The generated client, through a recording proxy in front of `s`, keeping its session cookie.
 async fn client_for(s: &TestServer) -> (Client, Recorder) {
@@ -30,6 +30,15 @@ fn refused<T: std::fmt::Debug>(result: Result<T, Error<types::Error>>) -> (u16, 
         Err(Error::ErrorResponse(e)) => (e.status().as_u16(), e.code),
         other => panic!("expected an error envelope, got {other:?}"),
     }
+}
+
+/// Validates every recorded body against the doc; returns the (operationId, status) pairs seen.
+fn check_bodies(proxy: &Recorder) -> BTreeSet<(String, u16)> {
+    let exchanges = proxy.exchanges();
+    let spec = schema::doc_spec();
+    let violations = schema::violations(&spec, &exchanges);
+    assert!(violations.is_empty(), "responses that contradict the doc:\n{}", violations.join("\n"));
+    exchanges.iter().filter_map(|x| Some((schema::operation(&spec, &x.method, &x.path)?.1, x.status))).collect()
 }
 
 fn login_body(name: &str, password: &str) -> types::builder::PostLoginBody {
@@ -83,6 +92,111 @@ async fn the_user_operations_answer_what_the_doc_says(db: DbKind) {
         ("post_logout", 200),
     ] {
         assert!(answered.contains(&(id.to_string(), status)), "{id} never answered {status}: {answered:?}");
+    }
+}
+
+/// A PNG as far as sniffing goes: the signature and an IHDR chunk header, then `n` bytes.
+fn png(n: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend((0..n).map(|i| (i % 251) as u8));
+    bytes
+}
+
+async fn every_operation_answers_what_the_doc_says(db: DbKind) {
+    let s = TestServer::start(db, |c| c.upload_max_bytes = 64 * 1024).await;
+    s.add_user("alice", "alice-password").await;
+    s.add_user("bob", "bob-password").await;
+    let (alice, proxy) = client_for(&s).await;
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let bob = Client::new_with_client(&proxy.base, http);
+    let anonymous = Client::new(&proxy.base);
+
+    // Without a session, every operation but login is refused first.
+    assert_eq!(refused(anonymous.get_tasks().send().await), (401, 10101));
+    assert_eq!(refused(anonymous.post_upload("a.png", png(10)).await), (401, 10101));
+    alice.post_login().body(login_body("alice", "alice-password")).send().await.unwrap();
+    bob.post_login().body(login_body("bob", "bob-password")).send().await.unwrap();
+    assert_eq!(alice.get_hola().send().await.unwrap().code, 0);
+
+    // Create, then find it in the list (the doc's create answers no id).
+    let task = || {
+        types::PostTaskBody::builder()
+            .type_(Some(types::PostTaskBodyType::Image))
+            .input("render this".to_string())
+            .note("first".to_string())
+            .priority(3)
+    };
+    assert_eq!(alice.post_task().body(task()).send().await.unwrap().code, 0);
+    assert_eq!(alice.post_task().body(task().note("second".to_string())).send().await.unwrap().code, 0);
+    assert_eq!(refused(alice.post_task().body(task().input(String::new())).send().await), (400, 10102));
+    let page = alice.get_tasks().limit(10).send().await.unwrap();
+    assert_eq!(page.total, 2);
+    let items = page.into_inner().items.unwrap();
+    assert_eq!(items[0].note, "second", "newest first");
+    let id = items[1].id;
+    assert_eq!(alice.get_tasks().limit(0).send().await.unwrap().into_inner().items.unwrap_or_default().len(), 0);
+    assert_eq!(refused(alice.get_tasks().limit(101).send().await), (400, 10122));
+
+    let detail = alice.get_task().id(id).send().await.unwrap().into_inner().data;
+    assert_eq!(
+        (detail.input.as_str(), detail.note.as_str(), detail.priority, *detail.status),
+        ("render this", "first", 3, 0)
+    );
+    assert_eq!(refused(bob.get_task().id(id).send().await), (404, 10109), "someone else's task is missing");
+
+    // Update: a zero value leaves the field as it is.
+    let update = types::PutTaskBody::builder().id(id).note("changed".to_string());
+    assert_eq!(alice.put_task().body(update).send().await.unwrap().code, 0);
+    let detail = alice.get_task().id(id).send().await.unwrap().into_inner().data;
+    assert_eq!((detail.note.as_str(), detail.priority), ("changed", 3));
+    assert_eq!(
+        refused(bob.put_task().body(types::PutTaskBody::builder().id(id).note("x".to_string())).send().await),
+        (404, 10109)
+    );
+
+    // Status: 0 → 2 is allowed, 2 → 0 is not.
+    let status = |to: u8| {
+        types::PutTaskStatusBody::builder().id(id).status(types::PutTaskStatusBodyStatus::try_from(to).unwrap())
+    };
+    assert_eq!(alice.put_task_status().body(status(2)).send().await.unwrap().code, 0);
+    assert_eq!(refused(alice.put_task_status().body(status(0)).send().await), (409, 10121));
+    let detail = alice.get_task().id(id).send().await.unwrap().into_inner().data;
+    assert_eq!(*detail.status, 2);
+
+    // Delete: bob's attempt is ignored, alice's removes it.
+    let delete = || types::DeleteTaskBody::builder().ids(Some(vec![id]));
+    assert_eq!(bob.delete_task().body(delete()).send().await.unwrap().code, 0);
+    assert_eq!(alice.get_tasks().send().await.unwrap().total, 2);
+    assert_eq!(alice.delete_task().body(delete()).send().await.unwrap().code, 0);
+    assert_eq!(refused(alice.get_task().id(id).send().await), (404, 10109));
+    assert_eq!(alice.get_tasks().send().await.unwrap().total, 1);
+
+    // Upload: stored, served back byte for byte; not an image → 415; too large → 413.
+    let bytes = png(1000);
+    let uploaded = alice.post_upload("picture.png", bytes.clone()).await.unwrap().into_inner();
+    assert!(uploaded.uri.starts_with("/uploads/") && uploaded.uri.ends_with(".png"), "{}", uploaded.uri);
+    assert!(uploaded.full_uri.ends_with(&uploaded.uri));
+    let served = reqwest::get(format!("{}{}", s.base, uploaded.uri)).await.unwrap();
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    assert_eq!(refused(alice.post_upload("picture.png", b"just text".to_vec()).await), (415, 10111));
+    assert_eq!(refused(alice.post_upload("big.png", png(128 * 1024)).await), (413, 10110));
+
+    assert_eq!(alice.post_logout().send().await.unwrap().code, 0);
+    // Logout cleared the cookie: the client no longer sends a token at all.
+    assert_eq!(refused(alice.get_tasks().send().await), (401, 10101));
+
+    let answered = check_bodies(&proxy);
+    let spec = schema::doc_spec();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap();
+            assert!(answered.contains(&(id.to_string(), 200)), "{id} ({path}) was never answered 200: {answered:?}");
+        }
+    }
+    let statuses: BTreeSet<u16> = answered.iter().map(|(_, s)| *s).collect();
+    for status in [400, 401, 404, 409, 413, 415] {
+        assert!(statuses.contains(&status), "no operation answered {status}: {answered:?}");
     }
 }
 
