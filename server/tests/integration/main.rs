@@ -12,8 +12,10 @@ mod common;
 
 mod availability;
 mod cli;
+mod crash;
 mod errors;
 mod login;
+mod security;
 mod sessions;
 mod tasks;
 mod upload;
