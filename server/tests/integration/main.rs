@@ -14,6 +14,7 @@ mod availability;
 mod cli;
 mod crash;
 mod errors;
+mod instances;
 mod login;
 mod security;
 mod sessions;
