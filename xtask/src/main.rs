@@ -4,6 +4,7 @@
 
 mod bench;
 mod client;
+mod fuzz;
 mod test;
 
 use std::path::PathBuf;
@@ -69,6 +70,15 @@ enum Command {
     },
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
+    /// Fuzz the live server from the doc's spec with schemathesis (every check, 0 failures).
+    FuzzApi {
+        /// Generated cases per operation and test phase.
+        #[arg(long, default_value_t = 300)]
+        max_examples: u32,
+        /// The random seed (the same seed generates the same cases).
+        #[arg(long, default_value_t = 6)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -80,6 +90,7 @@ fn main() -> ExitCode {
         Command::Client { check } => client::run(root(), check),
         Command::Contract { doc } => contract(doc),
         Command::Test => test::run(),
+        Command::FuzzApi { max_examples, seed } => fuzz::run(&fuzz::Options { max_examples, seed }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
