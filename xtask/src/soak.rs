@@ -76,7 +76,7 @@ pub fn run(options: &Options) -> Result<()> {
     let total = Duration::from_secs(options.secs);
     let warm_at = total / 5;
     let (mut warm_rss, mut peak_rss, mut last) = (None, start_rss, 0);
-    println!("{:>6} {:>10} {:>8} {:>8} {:>9}", "secs", "requests", "req/s", "errors", "RSS MiB");
+    println!("{:>6} {:>10} {:>8} {:>8} {:>9} {:>8}", "secs", "requests", "req/s", "errors", "RSS MiB", "threads");
     while started.elapsed() < total {
         std::thread::sleep(Duration::from_secs(5).min(total.saturating_sub(started.elapsed())));
         let rss = rss_kib(pid)?;
@@ -86,12 +86,13 @@ pub fn run(options: &Options) -> Result<()> {
         }
         let n = requests.load(Ordering::Relaxed);
         println!(
-            "{:>6} {:>10} {:>8} {:>8} {:>9.1}",
+            "{:>6} {:>10} {:>8} {:>8} {:>9.1} {:>8}",
             started.elapsed().as_secs(),
             n,
             (n - last) / 5,
             errors.load(Ordering::Relaxed),
-            rss as f64 / 1024.0
+            rss as f64 / 1024.0,
+            proc_status(pid, "Threads:")?
         );
         last = n;
     }
@@ -122,14 +123,19 @@ pub fn run(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// The server's resident memory, from /proc.
+/// The server's resident memory in KiB, from /proc.
 fn rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading the server's memory")?;
+    proc_status(pid, "VmRSS:")
+}
+
+/// A number from /proc/PID/status (`VmRSS:`, `Threads:`).
+fn proc_status(pid: u32, key: &str) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading the server's status")?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS")
+        .with_context(|| format!("no {key} in /proc/{pid}/status"))
 }
 
 /// One user's requests on one keep-alive connection until `stop`.
