@@ -4,6 +4,9 @@
 
 mod bench;
 mod client;
+mod fuzz;
+mod live;
+mod soak;
 mod test;
 
 use std::path::PathBuf;
@@ -69,6 +72,30 @@ enum Command {
     },
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
+    /// Fuzz the live server from the doc's spec with schemathesis (every check, 0 failures).
+    FuzzApi {
+        /// Generated cases per operation and test phase.
+        #[arg(long, default_value_t = 300)]
+        max_examples: u32,
+        /// The random seed (the same seed generates the same cases).
+        #[arg(long, default_value_t = 6)]
+        seed: u64,
+    },
+    /// Mixed load on the live server (not in CI): 0 errors and memory flat, or it fails.
+    Soak {
+        /// How long, in seconds (`--secs 20` for a quick check).
+        #[arg(long, default_value_t = 300)]
+        secs: u64,
+        /// Concurrent keep-alive connections, one user each.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Database URL [default: SQLite in a temporary folder].
+        #[arg(long)]
+        database: Option<String>,
+        /// Build and run the release binary.
+        #[arg(long)]
+        release: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -80,6 +107,10 @@ fn main() -> ExitCode {
         Command::Client { check } => client::run(root(), check),
         Command::Contract { doc } => contract(doc),
         Command::Test => test::run(),
+        Command::FuzzApi { max_examples, seed } => fuzz::run(&fuzz::Options { max_examples, seed }),
+        Command::Soak { secs, connections, database, release } => {
+            soak::run(&soak::Options { secs, connections, database, release })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

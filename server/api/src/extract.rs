@@ -10,6 +10,10 @@
 //! let caller = authenticate(&rqctx).await?;  // 401 first
 //! let body = body.parse()?;                  // then 400 with dropshot's message
 //! ```
+//!
+//! A body must be a JSON *object*: serde's derived `Deserialize` for a struct also accepts an
+//! array of its fields in order (`[]` would be an empty `DeleteTaskRequest`), which the doc's
+//! schema (`type: object`) does not allow. [`Object`] asks the JSON parser for a map only.
 
 use async_trait::async_trait;
 use dropshot::{
@@ -17,7 +21,7 @@ use dropshot::{
     SharedExtractor, TypedBody,
 };
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
+use serde::de::{Deserialize, DeserializeOwned, Deserializer, Visitor};
 
 use crate::ApiError;
 
@@ -41,8 +45,8 @@ where
         rqctx: &RequestContext<Context>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        let body = <TypedBody<T> as ExclusiveExtractor>::from_request(rqctx, request).await;
-        Ok(LazyBody(body.map(TypedBody::into_inner)))
+        let body = <TypedBody<Object<T>> as ExclusiveExtractor>::from_request(rqctx, request).await;
+        Ok(LazyBody(body.map(|b| b.into_inner().0)))
     }
 
     fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -78,5 +82,78 @@ where
 
     fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
         <Query<T> as SharedExtractor>::metadata(content_type)
+    }
+}
+
+/// A `T` read from a JSON object only (never from an array of its fields).
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(StructAsMap(deserializer)).map(Object)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Object<T> {
+    fn schema_name() -> String {
+        T::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        T::json_schema(generator)
+    }
+    fn is_referenceable() -> bool {
+        T::is_referenceable()
+    }
+}
+
+/// The top-level deserializer of a body, with `deserialize_struct` accepting a map only. Only a
+/// struct's own `deserialize` sees it (its fields get the inner deserializer's), so the other
+/// methods just hand over to the inner deserializer.
+struct StructAsMap<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for StructAsMap<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_any(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Object;
+
+    #[derive(Debug, Default, serde::Deserialize, PartialEq)]
+    #[serde(default)]
+    struct Ids {
+        ids: Option<Vec<i64>>,
+    }
+
+    #[test]
+    fn bodies_are_objects_never_arrays() {
+        let parsed: Object<Ids> = serde_json::from_str(r#"{"ids": [1, 2]}"#).unwrap();
+        assert_eq!(parsed.0, Ids { ids: Some(vec![1, 2]) });
+        assert_eq!(serde_json::from_str::<Object<Ids>>("{}").unwrap().0, Ids::default());
+        // Plain serde takes an array of the fields in order; a body must not.
+        assert!(serde_json::from_str::<Ids>("[]").is_ok());
+        for body in ["[]", "[[1]]", "null", "1", r#""ids""#] {
+            let e = serde_json::from_str::<Object<Ids>>(body).unwrap_err().to_string();
+            assert!(e.contains("invalid type"), "{body}: {e}");
+        }
     }
 }

@@ -18,7 +18,7 @@ pub use extract::{LazyBody, LazyQuery};
 pub use tasks::*;
 pub use upload::*;
 
-use dropshot::{Body, HttpResponseHeaders, HttpResponseOk, Path, RequestContext, TypedBody};
+use dropshot::{Body, HttpResponseHeaders, HttpResponseOk, Path, RequestContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ pub trait BackendApi {
     #[endpoint { method = POST, path = "/backend/api/v1/login", tags = ["用户"] }]
     async fn post_login(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<LoginRequest>,
+        body: LazyBody<LoginRequest>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<LoginResponse>, LoginHeaders>, ApiError>;
 
     /// 登出

@@ -113,12 +113,12 @@ impl backend_api::BackendApi for BackendImpl {
 
     async fn post_login(
         rqctx: Ctx,
-        body: dropshot::TypedBody<backend_api::LoginRequest>,
+        body: LazyBody<backend_api::LoginRequest>,
     ) -> Result<
         dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<backend_api::LoginResponse>, backend_api::LoginHeaders>,
         ApiError,
     > {
-        users::post_login(rqctx, body.into_inner()).await
+        users::post_login(rqctx, body.parse()?).await
     }
 
     async fn post_logout(

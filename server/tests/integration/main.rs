@@ -12,8 +12,12 @@ mod common;
 
 mod availability;
 mod cli;
+mod crash;
 mod errors;
+mod instances;
 mod login;
+mod parsing_fuzz;
+mod security;
 mod sessions;
 mod tasks;
 mod upload;

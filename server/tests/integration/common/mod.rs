@@ -3,6 +3,7 @@
 //! that read like what a user does.
 
 pub mod pg;
+pub mod process;
 
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
