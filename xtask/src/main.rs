@@ -61,6 +61,9 @@ enum Command {
         /// A short run (1 s per measurement, a couple of minutes) that still covers every endpoint.
         #[arg(long)]
         quick: bool,
+        /// Only these endpoints (comma-separated: hola,login,create,detail,list,update,status,delete,upload).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Generate the Rust client in generated/ from the doc's spec (progenitor).
     Client {
@@ -84,7 +87,7 @@ fn main() -> ExitCode {
         Command::Openapi { doc, out, check } => openapi(doc, out, check),
         Command::Markdown { spec, out, check } => markdown(spec, out, check),
         Command::BenchOpenapi { endpoints, runs } => bench::openapi(endpoints, runs),
-        Command::Bench { quick } => bench::endpoints::run(quick),
+        Command::Bench { quick, only } => bench::endpoints::run(quick, only),
         Command::Client { check } => client::run(root(), check),
         Command::Contract { doc } => contract(doc),
         Command::Test => test::run(),
