@@ -72,6 +72,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -202,5 +203,17 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Allocations of 1 MiB and more (argon2's 19 MiB per password check) always get their own
+/// mapping, unmapped when freed. glibc's default threshold grows after such a block is freed, so
+/// later blocks stay in the arena of each blocking thread that ran a check: hundreds of MiB at
+/// rest after a burst of logins.
+fn return_large_blocks_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
