@@ -141,3 +141,9 @@ fn ms(d: Duration) -> String {
 fn size(bytes: usize) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
+
+mod bare;
+pub mod endpoints;
+mod pg;
+mod report;
+mod scripts;

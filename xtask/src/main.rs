@@ -58,6 +58,16 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// Benchmark every endpoint of the release server on PostgreSQL and SQLite against the limits
+    /// of its database and HTTP work, measured in the same run (needs wrk and PostgreSQL).
+    Bench {
+        /// A short run (1 s per measurement, a couple of minutes) that still covers every endpoint.
+        #[arg(long)]
+        quick: bool,
+        /// Only these endpoints (comma-separated: hola,login,create,detail,list,update,status,delete,upload).
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Generate the Rust client in generated/ from the doc's spec (progenitor).
     Client {
         /// Write nothing; fail if the committed client is not what the spec generates.
@@ -104,6 +114,7 @@ fn main() -> ExitCode {
         Command::Openapi { doc, out, check } => openapi(doc, out, check),
         Command::Markdown { spec, out, check } => markdown(spec, out, check),
         Command::BenchOpenapi { endpoints, runs } => bench::openapi(endpoints, runs),
+        Command::Bench { quick, only } => bench::endpoints::run(quick, only),
         Command::Client { check } => client::run(root(), check),
         Command::Contract { doc } => contract(doc),
         Command::Test => test::run(),

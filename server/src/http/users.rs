@@ -50,7 +50,7 @@ pub async fn post_login(
         None => auth::dummy_hash().to_owned(),
     };
     let password = body.password;
-    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await.map_err(|e| {
+    let matches = auth::verify_password_bounded(password, hash).await.map_err(|e| {
         slog::error!(log, "password check panicked"; "cause" => %e);
         ApiError::internal()
     })?;

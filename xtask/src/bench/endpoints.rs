@@ -1,0 +1,574 @@
+//! `cargo xtask bench`: every endpoint of the release server, on PostgreSQL and SQLite, at 1, 8
+//! and 32 connections (wrk), next to the limits measured in the same run: the database's
+//! (pgbench running the endpoint's statements) and HTTP's (a bare hyper server, same wrk script).
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use xtask::root;
+
+use super::bare;
+use super::pg::{self, Cluster};
+use super::report::{self, Row};
+use super::scripts::{self, ENDPOINTS};
+
+const CONCURRENCY: [u32; 3] = [1, 8, 32];
+const PASSWORD: &str = "bench-password-0123456789";
+/// The bench user's own tasks (detail, update, list).
+const OWN_TASKS: i64 = 100_000;
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+fn check_interrupted() -> Result<()> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        bail!("interrupted: stopping (the database and server are being removed)");
+    }
+    Ok(())
+}
+
+pub fn run(quick: bool, only: Option<String>) -> Result<()> {
+    let endpoints: Vec<&'static str> = match &only {
+        None => ENDPOINTS.to_vec(),
+        Some(list) => {
+            let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
+            if let Some(bad) = wanted.iter().find(|w| !ENDPOINTS.contains(w)) {
+                bail!("--only: unknown endpoint {bad:?}; the endpoints are {}", ENDPOINTS.join(", "));
+            }
+            ENDPOINTS.iter().copied().filter(|e| wanted.contains(e)).collect()
+        }
+    };
+    if cfg!(debug_assertions) {
+        // Measuring a debug build would measure the wrong program: build and hand over.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo).args(["build", "--release", "--workspace"]).current_dir(root()).status()?;
+        if !status.success() {
+            bail!("release build failed");
+        }
+        let mut cmd = Command::new(root().join("target/release/xtask"));
+        cmd.arg("bench");
+        if quick {
+            cmd.arg("--quick");
+        }
+        if let Some(list) = &only {
+            cmd.args(["--only", list]);
+        }
+        if !cmd.current_dir(root()).status()?.success() {
+            bail!("release benchmark failed");
+        }
+        return Ok(());
+    }
+    if Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+        bail!("wrk is not installed: `apt-get install wrk` (Debian's package), then run again");
+    }
+    let Some(pg_bin) = pg::bin_dir() else {
+        bail!("PostgreSQL is not installed: `apt-get install postgresql` (initdb, pg_ctl, pgbench), then run again");
+    };
+    let server_bin = root().join("target/release/server");
+    if !server_bin.exists() {
+        bail!("{} is missing: run `cargo build --release --workspace`", server_bin.display());
+    }
+    // SAFETY: installs a handler that only stores to an atomic.
+    unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
+
+    let secs = if quick { 1 } else { 5 };
+    // Fresh ids per status/delete run: a block each, larger than a run can use.
+    let block: i64 = if quick { 30_000 } else { 120_000 };
+    let out_dir = root().join("target/bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let work = tempdir("backend-bench-")?;
+    let plan = Plan { secs, block, work: work.0.clone(), server_bin, endpoints };
+
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    let mut rss = Vec::new();
+    let mut http_limits = std::collections::HashMap::new();
+    {
+        println!("PostgreSQL: starting a throwaway cluster ({})", pg_bin.display());
+        let cluster = Cluster::start(&pg_bin)?;
+        cluster.psql("postgres", "CREATE DATABASE bench")?;
+        let url = cluster.url("bench");
+        let db = Db::Pg(&cluster);
+        let (r, m) = run_database(&plan, &db, &url, &mut http_limits)?;
+        rows.extend(r);
+        rss.push(m);
+    }
+    check_interrupted()?;
+    {
+        let path = plan.work.join("bench.db");
+        let url = format!("sqlite://{}", path.display());
+        let (r, m) = run_database(&plan, &Db::Sqlite(&path), &url, &mut http_limits)?;
+        rows.extend(r);
+        rss.push(m);
+    }
+    let machine = report::machine();
+    report::print(&rows, &rss, &machine);
+    report::write(&out_dir, &rows, &rss, &machine, quick)?;
+    println!(
+        "\n{} rows in {:.0} s; wrote target/bench/results.json, summary.md, chart.svg",
+        rows.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+struct Plan {
+    secs: u32,
+    block: i64,
+    work: PathBuf,
+    server_bin: PathBuf,
+    endpoints: Vec<&'static str>,
+}
+
+enum Db<'a> {
+    Pg(&'a Cluster),
+    Sqlite(&'a Path),
+}
+
+impl Db<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Db::Pg(_) => "postgres",
+            Db::Sqlite(_) => "sqlite",
+        }
+    }
+
+    fn exec(&self, sql: &str) -> Result<()> {
+        match self {
+            Db::Pg(c) => c.psql("bench", sql).map(|_| ()),
+            Db::Sqlite(path) => {
+                use diesel::connection::SimpleConnection as _;
+                use diesel::Connection as _;
+                let mut conn = diesel::sqlite::SqliteConnection::establish(&path.display().to_string())?;
+                conn.batch_execute(sql)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn query_i64(&self, sql: &str) -> Result<i64> {
+        match self {
+            Db::Pg(c) => Ok(c.psql("bench", sql)?.parse()?),
+            Db::Sqlite(path) => {
+                use diesel::sql_types::BigInt;
+                use diesel::{Connection as _, RunQueryDsl as _};
+                #[derive(diesel::QueryableByName)]
+                struct V {
+                    #[diesel(sql_type = BigInt)]
+                    v: i64,
+                }
+                let mut conn = diesel::sqlite::SqliteConnection::establish(&path.display().to_string())?;
+                let v: V = diesel::sql_query(format!("SELECT ({sql}) AS v")).get_result(&mut conn)?;
+                Ok(v.v)
+            }
+        }
+    }
+}
+
+/// Memory of the server: VmRSS at rest (seeded, logged in, before load) and VmHWM at the end.
+#[derive(Clone, Debug)]
+pub struct Memory {
+    pub db: &'static str,
+    pub rest_kib: u64,
+    pub peak_kib: u64,
+}
+
+fn run_database(
+    plan: &Plan,
+    db: &Db,
+    url: &str,
+    http_limits: &mut std::collections::HashMap<(String, u32), f64>,
+) -> Result<(Vec<Row>, Memory)> {
+    let name = db.name();
+    let server = |args: &[&str], stdin: Option<&str>| -> Result<()> {
+        let mut child = Command::new(&plan.server_bin)
+            .args(["--database", url])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(s) = stdin {
+            child.stdin.take().expect("piped").write_all(s.as_bytes())?;
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            bail!("server {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(())
+    };
+    server(&["migrate"], None)?;
+    server(&["user", "add", "bench"], Some(&format!("{PASSWORD}\n")))?;
+    server(&["user", "add", "login"], Some(&format!("{PASSWORD}\n")))?;
+    let t = Instant::now();
+    let pools = 2 * 6 * plan.block; // status and delete: 3 server + 3 pgbench runs each
+    seed(db, pools)?;
+    let bench_uid = db.query_i64("SELECT id FROM users WHERE name = 'bench'")?;
+    let login_uid = db.query_i64("SELECT id FROM users WHERE name = 'login'")?;
+    let lo = db.query_i64(&format!("SELECT min(id) FROM tasks WHERE user_id = {bench_uid}"))?;
+    let hi = lo + OWN_TASKS - 1;
+    let mut next_block = hi + 1;
+    println!("{name}: seeded in {:.1} s", t.elapsed().as_secs_f64());
+    check_interrupted()?;
+
+    let port = pg::free_port()?;
+    let uploads = plan.work.join(format!("uploads-{name}"));
+    let log = std::fs::File::create(plan.work.join(format!("server-{name}.log")))?;
+    let child = Command::new(&plan.server_bin)
+        .args(["--database", url, "serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--upload-dir")
+        .arg(&uploads)
+        .args(["--public-url", &format!("http://127.0.0.1:{port}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting the server")?;
+    let server_proc = Server(child);
+    wait_for_port(port, &server_proc)?;
+
+    let login_body = format!("{{\"name\":\"bench\",\"password\":\"{PASSWORD}\"}}");
+    let (status, headers, _) =
+        http(port, "POST", "/backend/api/v1/login", login_body.as_bytes(), "application/json", None)?;
+    if status != 200 {
+        bail!("logging in as bench: HTTP {status}");
+    }
+    let token = header(&headers, "x-auth-token").context("no x-auth-token in the login answer")?;
+    let token_hash = match db {
+        Db::Pg(c) => c.psql(
+            "bench",
+            &format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"),
+        )?,
+        Db::Sqlite(_) => String::new(),
+    };
+
+    // Capture the real server's answer to each endpoint: the bare server repeats those bytes.
+    let png = png();
+    let mut answers = bare::Answers::new();
+    for &endpoint in &plan.endpoints {
+        let cx = scripts::Ctx { token: &token, login_password: PASSWORD, lo, hi, base: 0, threads: 1, png: &png };
+        let (method, path, body, ctype) = scripts::sample(endpoint, &cx);
+        let (status, _, answer) = http(port, method, &path, &body, ctype, Some(&token))?;
+        if status != 200 {
+            bail!("{name}: {endpoint} ({method} {path}) answered HTTP {status}: {}", String::from_utf8_lossy(&answer));
+        }
+        let path_only = path.split('?').next().unwrap_or(&path).to_string();
+        answers.insert((method.to_string(), path_only), answer.into());
+    }
+    let rest_kib = proc_status(server_proc.0.id(), "VmRSS")?;
+    let bare = if http_limits.is_empty() { Some(bare::start(answers)?) } else { None };
+
+    let mut rows = Vec::new();
+    for &endpoint in &plan.endpoints {
+        for &c in &CONCURRENCY {
+            check_interrupted()?;
+            let threads = c.min(2);
+            let fresh = scripts::consumes_ids(endpoint);
+            let mut cx =
+                scripts::Ctx { token: &token, login_password: PASSWORD, lo, hi, base: next_block, threads, png: &png };
+            if fresh {
+                next_block += plan.block;
+            }
+            let run = wrk(plan, port, endpoint, &cx, c)?;
+            let mut note = String::new();
+            if fresh && run.max_id >= cx.base + plan.block {
+                note = "ran out of fresh ids".into();
+            }
+            if run.rps == 0.0 {
+                note = "no request completed (timeouts)".into();
+            }
+            if run.non2xx + run.socket_errors > 0 {
+                note = format!("{} non-2xx, {} socket errors {note}", run.non2xx, run.socket_errors);
+            }
+            let l_db = match db {
+                Db::Pg(cluster) => {
+                    cx.base = next_block;
+                    if fresh {
+                        next_block += plan.block;
+                    }
+                    Some(pgbench(plan, cluster, endpoint, c, &cx, bench_uid, login_uid, &token_hash)?)
+                }
+                Db::Sqlite(_) => None,
+            };
+            let l_http = match &bare {
+                Some(b) => {
+                    let r = wrk(plan, b.port, endpoint, &cx, c)?;
+                    http_limits.insert((endpoint.to_string(), c), r.rps);
+                    r.rps
+                }
+                None => http_limits.get(&(endpoint.to_string(), c)).copied().unwrap_or(f64::NAN),
+            };
+            if l_db == Some(0.0) {
+                note = format!("pgbench completed no transaction {note}");
+            }
+            let limit = l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http));
+            let row = Row {
+                endpoint: endpoint.to_string(),
+                db: name,
+                concurrency: c,
+                rps: run.rps,
+                p50_ms: run.p50_us as f64 / 1000.0,
+                p99_ms: run.p99_us as f64 / 1000.0,
+                l_db,
+                l_http,
+                limit_rps: limit,
+                ratio: limit.map(|l| run.rps / l),
+                note,
+            };
+            report::print_row(&row);
+            rows.push(row);
+        }
+    }
+    let peak_kib = proc_status(server_proc.0.id(), "VmHWM")?;
+    drop(server_proc);
+    let _ = std::fs::remove_dir_all(&uploads);
+    Ok((rows, Memory { db: name, rest_kib, peak_kib }))
+}
+
+/// 100 users (bench, login and 98 others) with 100k tasks spread over them, the bench user's
+/// own 100k tasks followed by `pools` fresh ones for status changes and deletes, and live
+/// sessions; every user's `task_count` set from the rows. One statement each: seconds.
+fn seed(db: &Db, pools: i64) -> Result<()> {
+    let now = now_ms();
+    let (series, head) = match db {
+        Db::Pg(_) => ("generate_series(1, {N}) AS s(i)", ""),
+        Db::Sqlite(_) => ("s", "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {N}) "),
+    };
+    let from = |n: i64| series.replace("{N}", &n.to_string());
+    let with = |n: i64| head.replace("{N}", &n.to_string());
+    let hash = "(SELECT password_hash FROM users WHERE name = 'bench')";
+    let md5 = match db {
+        Db::Pg(_) => "md5(i::text) || md5((i + 1)::text)",
+        Db::Sqlite(_) => "hex(randomblob(32))",
+    };
+    let sql = format!(
+        "{w98}INSERT INTO users (name, password_hash, created_at, updated_at) SELECT 'user' || i, {hash}, {now}, {now} FROM {f98};\n\
+         {w100k}INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) \
+           SELECT (SELECT min(id) FROM users WHERE name LIKE 'user%') + i % 98, 'image', i % 4, i % 10, \
+           'https://example.com/in/' || i || '.png', 'seeded', {now}, {now} FROM {f100k};\n\
+         {wown}INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) \
+           SELECT (SELECT id FROM users WHERE name = 'bench'), CASE WHEN i % 2 = 0 THEN 'image' ELSE 'video' END, 0, i % 10, \
+           'https://example.com/in/' || i || '.png', 'seeded', {now}, {now} FROM {fown};\n\
+         {w1000}INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) \
+           SELECT (SELECT min(id) FROM users WHERE name LIKE 'user%') + i % 98, {md5}, {now}, {now} FROM {f1000};\n\
+         UPDATE users SET task_count = (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id);\n\
+         ANALYZE;\n",
+        w98 = with(98),
+        f98 = from(98),
+        w100k = with(100_000),
+        f100k = from(100_000),
+        wown = with(OWN_TASKS + pools),
+        fown = from(OWN_TASKS + pools),
+        w1000 = with(1000),
+        f1000 = from(1000),
+    );
+    db.exec(&sql)?;
+    if let Db::Pg(_) = db {
+        // Hint bits and the visibility map set, everything on disk: the runs then measure the
+        // statements, not the first touch of freshly loaded pages.
+        db.exec("VACUUM (FREEZE, ANALYZE)")?;
+        db.exec("CHECKPOINT")?;
+    }
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// A server process we started: SIGTERM on drop, SIGKILL if it has not exited in 10 s.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let pid = self.0.id() as libc::pid_t;
+        // SAFETY: signals only the child we spawned (its pid is ours until we reap it).
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for_port(port: u16, server: &Server) -> Result<()> {
+    let _ = server;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("the server did not listen on 127.0.0.1:{port} within 60 s")
+}
+
+fn proc_status(pid: u32, key: &str) -> Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':')?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .with_context(|| format!("{key} in /proc/{pid}/status"))
+}
+
+/// One HTTP/1.0 request (so the answer is never chunked); returns status, headers, body.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    content_type: &str,
+    token: Option<&str>,
+) -> Result<(u16, String, Vec<u8>)> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let auth = token.map(|t| format!("x-auth-token: {t}\r\n")).unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.0\r\nhost: 127.0.0.1\r\n{auth}content-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").context("no end of headers")?;
+    let headers = String::from_utf8_lossy(&answer[..split]).to_string();
+    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("no status")?;
+    Ok((status, headers, answer[split + 4..].to_vec()))
+}
+
+fn header(headers: &str, name: &str) -> Option<String> {
+    headers.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+    })
+}
+
+struct WrkRun {
+    rps: f64,
+    p50_us: u64,
+    p99_us: u64,
+    non2xx: u64,
+    socket_errors: u64,
+    max_id: i64,
+}
+
+fn wrk(plan: &Plan, port: u16, endpoint: &str, cx: &scripts::Ctx, connections: u32) -> Result<WrkRun> {
+    let script = plan.work.join(format!("{endpoint}.lua"));
+    std::fs::write(&script, scripts::lua(endpoint, cx))?;
+    let out = Command::new("wrk")
+        .args(["-t", &cx.threads.to_string(), "-c", &connections.to_string()])
+        .args(["-d", &format!("{}s", plan.secs), "--timeout", "10s", "-s"])
+        .arg(&script)
+        .arg(format!("http://127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find_map(|l| l.strip_prefix("BENCH ")).with_context(|| {
+        format!("wrk on {endpoint} printed no result:\n{text}\n{}", String::from_utf8_lossy(&out.stderr))
+    })?;
+    let v: Vec<i64> = line.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    if v.len() != 7 {
+        bail!("wrk's result line is malformed: {line}");
+    }
+    let requests = v[0] as f64;
+    let duration = (v[1] as f64 / 1e6).max(1e-6);
+    Ok(WrkRun {
+        rps: requests / duration,
+        p50_us: v[2] as u64,
+        p99_us: v[3] as u64,
+        non2xx: v[4] as u64,
+        socket_errors: v[5] as u64,
+        max_id: v[6],
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pgbench(
+    plan: &Plan,
+    cluster: &Cluster,
+    endpoint: &str,
+    clients: u32,
+    cx: &scripts::Ctx,
+    uid: i64,
+    lid: i64,
+    token_hash: &str,
+) -> Result<f64> {
+    let script = plan.work.join(format!("{endpoint}.sql"));
+    std::fs::write(&script, scripts::pgbench(endpoint))?;
+    let vars = [
+        format!("h={token_hash}"),
+        format!("uid={uid}"),
+        format!("lid={lid}"),
+        format!("lo={}", cx.lo),
+        format!("hi={}", cx.hi),
+        format!("base={}", cx.base),
+        format!("clients={clients}"),
+        "n=0".to_string(),
+        format!("now={}", now_ms()),
+    ];
+    let mut cmd = Command::new(cluster.pgbench());
+    cmd.args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", &cx.threads.to_string()])
+        .args(["-T", &plan.secs.to_string(), "-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "postgres"])
+        .arg("-f")
+        .arg(&script);
+    for v in &vars {
+        cmd.args(["-D", v]);
+    }
+    let out = cmd.arg("bench").stdin(Stdio::null()).output().context("running pgbench")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("pgbench on {endpoint} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    if text.contains("number of transactions actually processed: 0/") || text.contains("processed: 0\n") {
+        return Ok(0.0); // every client waited on locks for the whole run
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
+        .with_context(|| format!("no tps in pgbench's output:\n{text}"))
+}
+
+/// A small real PNG (16×16, a colour gradient, 463 bytes): what the upload endpoint stores.
+fn png() -> Vec<u8> {
+    const HEX: &str =
+        "89504e470d0a1a0a0000000d494844520000001000000010080200000090916836000001964944415478da15d1511544\
+                       21084551231881084630021188608413c1084620021188400422cc1bbfd9accb758cc11cc8600df640073638030677f0\
+                       063e88410e6ad083312673229335d9139dd8e44c98dcc99bf8242639a949cf0f08531061095b50c18423205ce1092e84\
+                       9042092d1f58cc852cd6622f74618bb36071176fe18b58e4a216bd3eb0991bd9accddee8c63667c3e66edec637b1c94d\
+                       6d7a7f40998a284bd98a2aa61c05e52a4f712594544a69fd80310d3196b10d35cc3806c6359ee146186994d1f681c33c\
+                       c8611df6410f7638070ef7f00e7e88431eead0e703ff02bf4abe23bfd85f906ff537fc7f171e38042414f4f73de3322f\
+                       7259977dd18b5dcefd8fdfcbbbf8252e79a94bdf0f3ce6431eebb11ffab0c779ffe5f7f11efe88473eead1ef03ce74c4\
+                       59ce76d431e7f83fca759ee34e38e994d3fe81600612ac60071a5870e21ffc062ff020820c2ae8f84032134956b2134d\
+                       2c39f93ff3262ff124924c2ae9fc40310b2956b10b2dac38f52fe516aff0228a2caae8fa40331b6956b31b6dac39fdaf\
+                       f036aff1269a6caae9e607880270100b735fc00000000049454e44ae426082";
+    (0..HEX.len()).step_by(2).map(|i| u8::from_str_radix(&HEX[i..i + 2], 16).expect("hex")).collect()
+}
+
+/// A temp dir removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(prefix: &str) -> Result<TempDir> {
+    let dir = std::env::temp_dir().join(format!("{prefix}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(TempDir(dir))
+}

@@ -1,0 +1,190 @@
+//! The benchmark's outputs: the table on stdout, `results.json`, `summary.md` and `chart.svg`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+use plotters::prelude::*;
+
+use super::endpoints::Memory;
+use super::scripts::ENDPOINTS;
+
+pub struct Row {
+    pub endpoint: String,
+    pub db: &'static str,
+    pub concurrency: u32,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub l_db: Option<f64>,
+    pub l_http: f64,
+    pub limit_rps: Option<f64>,
+    pub ratio: Option<f64>,
+    pub note: String,
+}
+
+const HEAD: [&str; 11] =
+    ["endpoint", "db", "conns", "req/s", "p50 ms", "p99 ms", "L_db", "L_http", "limit", "ratio", "note"];
+
+fn cells(r: &Row) -> [String; 11] {
+    let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(|| "–".into());
+    [
+        r.endpoint.clone(),
+        r.db.to_string(),
+        r.concurrency.to_string(),
+        format!("{:.0}", r.rps),
+        format!("{:.2}", r.p50_ms),
+        format!("{:.2}", r.p99_ms),
+        opt(r.l_db, &|v| format!("{v:.0}")),
+        format!("{:.0}", r.l_http),
+        opt(r.limit_rps, &|v| format!("{v:.0}")),
+        opt(r.ratio, &|v| format!("{v:.2}")),
+        r.note.clone(),
+    ]
+}
+
+const WIDTHS: [usize; 11] = [8, 8, 5, 8, 7, 7, 8, 8, 8, 6, 0];
+
+fn line(c: &[String; 11]) -> String {
+    let mut s = String::new();
+    for (i, (cell, w)) in c.iter().zip(WIDTHS).enumerate() {
+        if i < 2 {
+            let _ = write!(s, "{cell:<w$} ");
+        } else {
+            let _ = write!(s, "{cell:>w$} ");
+        }
+    }
+    s.trim_end().to_string()
+}
+
+pub fn print_row(r: &Row) {
+    println!("{}", line(&cells(r)));
+}
+
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim().to_string()))
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!("{cores} cores ({cpu}), load average at the end {}", load.join(" "))
+}
+
+pub fn print(rows: &[Row], rss: &[Memory], machine: &str) {
+    println!("\n{}", line(&HEAD.map(String::from)));
+    for r in rows {
+        print_row(r);
+    }
+    for m in rss {
+        println!("server RSS on {}: {:.1} MiB at rest, {:.1} MiB peak", m.db, mib(m.rest_kib), mib(m.peak_kib));
+    }
+    println!("machine: {machine}");
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: bool) -> Result<()> {
+    let json: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "endpoint": r.endpoint,
+                "db": r.db,
+                "concurrency": r.concurrency,
+                "rps": round(r.rps, 1),
+                "p50_ms": round(r.p50_ms, 3),
+                "p99_ms": round(r.p99_ms, 3),
+                "limit_rps": r.limit_rps.map(|v| round(v, 1)),
+                "ratio": r.ratio.map(|v| round(v, 3)),
+                "l_db_rps": r.l_db.map(|v| round(v, 1)),
+                "l_http_rps": round(r.l_http, 1),
+                "note": r.note,
+            })
+        })
+        .collect();
+    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&json)? + "\n")?;
+
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# Endpoint benchmark ({})\n\nMachine: {machine}. Requests/s of the release server (wrk), \
+         L_db = pgbench running the endpoint's statements (prepared, same concurrency), L_http = a bare \
+         hyper server answering the same bytes to the same wrk script, limit = 1/(1/L_db + 1/L_http), \
+         ratio = req/s ÷ limit.\n",
+        if quick { "`cargo xtask bench --quick`, 1 s per run" } else { "`cargo xtask bench`, 5 s per run" }
+    );
+    let _ = writeln!(md, "| {} |", HEAD.join(" | "));
+    let _ = writeln!(md, "|{}", "---|".repeat(HEAD.len()));
+    for r in rows {
+        let _ = writeln!(md, "| {} |", cells(r).join(" | "));
+    }
+    md.push('\n');
+    for m in rss {
+        let _ = writeln!(
+            md,
+            "Server RSS on {}: {:.1} MiB at rest, {:.1} MiB peak.  ",
+            m.db,
+            mib(m.rest_kib),
+            mib(m.peak_kib)
+        );
+    }
+    std::fs::write(dir.join("summary.md"), md)?;
+    chart(&dir.join("chart.svg"), rows)
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+/// One panel per endpoint: requests/s on PostgreSQL and SQLite and the limit, against the
+/// number of connections (1, 8, 32), on a log scale.
+fn chart(path: &Path, rows: &[Row]) -> Result<()> {
+    let root = SVGBackend::new(path, (1200, 1000)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let panels = root.split_evenly((3, 3));
+    for (endpoint, area) in ENDPOINTS.iter().zip(panels.iter()) {
+        let of = |db: &str| -> Vec<(f64, f64)> {
+            rows.iter()
+                .filter(|r| r.endpoint == *endpoint && r.db == db)
+                .map(|r| (f64::from(r.concurrency), r.rps.max(1.0)))
+                .collect()
+        };
+        let limit: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r.endpoint == *endpoint && r.db == "postgres")
+            .filter_map(|r| Some((f64::from(r.concurrency), r.limit_rps?.max(1.0))))
+            .collect();
+        let top = rows
+            .iter()
+            .filter(|r| r.endpoint == *endpoint)
+            .flat_map(|r| [r.rps, r.limit_rps.unwrap_or(0.0)])
+            .fold(10.0f64, f64::max)
+            * 2.0;
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("{endpoint} (req/s)"), ("sans-serif", 18))
+            .margin(8)
+            .x_label_area_size(24)
+            .y_label_area_size(48)
+            .build_cartesian_2d((1f64..32f64).log_scale(), (1f64..top).log_scale())?;
+        chart.configure_mesh().x_labels(3).y_labels(5).x_label_formatter(&|x| format!("{x:.0}")).draw()?;
+        for (data, color, label) in
+            [(limit, BLACK, "limit (postgres)"), (of("postgres"), BLUE, "postgres"), (of("sqlite"), RED, "sqlite")]
+        {
+            chart
+                .draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+            chart.draw_series(data.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
