@@ -144,6 +144,5 @@ fn size(bytes: usize) -> String {
 
 mod bare;
 pub mod endpoints;
-mod pg;
 mod report;
 mod scripts;

@@ -5,6 +5,7 @@ pub mod codegen;
 pub mod contract;
 pub mod diag;
 pub mod dialect;
+pub mod pg;
 
 use std::path::Path;
 

@@ -11,8 +11,8 @@ async fn postgres_down_is_503_and_the_server_recovers() {
     if !postgres_available() {
         return;
     }
-    let cluster = pg::Cluster::start(&pg::bin_dir().unwrap());
-    let url = cluster.create_database().await;
+    let cluster = pg::dedicated();
+    let url = pg::create_database(&cluster).await;
     let s = TestServer::start_on(TestDb::at(url), |c| {
         c.db_timeout_secs = 1;
         c.last_seen_interval_secs = 0;
@@ -22,7 +22,7 @@ async fn postgres_down_is_503_and_the_server_recovers() {
     let token = s.token("alice", "alice-password").await;
     expect_ok(s.hola(&token).await).await;
 
-    tokio::task::block_in_place(|| cluster.stop());
+    tokio::task::block_in_place(|| cluster.stop().unwrap());
     for _ in 0..3 {
         let start = Instant::now();
         let body = expect_error(s.hola(&token).await, 503, 10205).await;
@@ -31,7 +31,7 @@ async fn postgres_down_is_503_and_the_server_recovers() {
     }
     expect_error(s.login("alice", "alice-password").await, 503, 10205).await;
 
-    tokio::task::block_in_place(|| cluster.start_again());
+    tokio::task::block_in_place(|| cluster.start_again().unwrap());
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let response = s.hola(&token).await;
@@ -78,8 +78,8 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
         return;
     }
     const WRITERS: usize = 4;
-    let cluster = pg::Cluster::start(&pg::bin_dir().unwrap());
-    let url = cluster.create_database().await;
+    let cluster = pg::dedicated();
+    let url = pg::create_database(&cluster).await;
     let s = TestServer::start_on(TestDb::at(url), |c| {
         c.db_timeout_secs = 1;
         c.db_pool_size = 8;
@@ -143,7 +143,7 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
 
     tokio::time::sleep(Duration::from_millis(700)).await;
     down.store(true, Ordering::Relaxed);
-    tokio::task::block_in_place(|| cluster.stop());
+    tokio::task::block_in_place(|| cluster.stop().unwrap());
     // Down for 3 s: the writers keep asking, readers too.
     let outage = Instant::now();
     let token = &users[0].1;
@@ -154,7 +154,7 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
         assert!(started.elapsed() < Duration::from_secs(5), "a read took {:?} while down", started.elapsed());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::task::block_in_place(|| cluster.start_again());
+    tokio::task::block_in_place(|| cluster.start_again().unwrap());
     let restarted = Instant::now();
     let recovered = loop {
         if s.hola(token).await.status() == 200 {

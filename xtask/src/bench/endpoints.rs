@@ -12,9 +12,9 @@ use anyhow::{bail, Context, Result};
 use xtask::root;
 
 use super::bare;
-use super::pg::{self, Cluster};
 use super::report::{self, Row};
 use super::scripts::{self, ENDPOINTS};
+use xtask::pg::{self, Cluster};
 
 const CONCURRENCY: [u32; 3] = [1, 8, 32];
 const PASSWORD: &str = "bench-password-0123456789";
@@ -92,7 +92,7 @@ pub fn run(quick: bool, only: Option<String>) -> Result<()> {
     let mut http_limits = std::collections::HashMap::new();
     {
         println!("PostgreSQL: starting a throwaway cluster ({})", pg_bin.display());
-        let cluster = Cluster::start(&pg_bin)?;
+        let cluster = Cluster::start(&pg_bin, &["max_connections=200"])?;
         cluster.psql("postgres", "CREATE DATABASE bench")?;
         let url = cluster.url("bench");
         let db = Db::Pg(&cluster);

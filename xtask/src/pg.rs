@@ -1,0 +1,214 @@
+//! Throwaway PostgreSQL clusters, for the server's tests and the benchmark: `initdb` into a temp
+//! dir, `pg_ctl start` on a free loopback port with the socket in that dir, and on drop
+//! `pg_ctl -m immediate stop` and removal of the dir.
+//!
+//! initdb refuses to run as root: as root the binaries run as the `postgres` user (`runuser`).
+//! The binaries are looked up in `$PG_BIN`, then `/usr/lib/postgresql/<newest>/bin`, then `PATH`.
+//! Each cluster's dir holds `owner.pid`, so a later run can remove the clusters of processes that
+//! died without cleaning up ([`remove_abandoned`]).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+/// The prefix of every cluster dir under the temp folder.
+const PREFIX: &str = "backend-pg-";
+
+/// A running (or stopped) throwaway cluster; dropped → stopped and removed.
+pub struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    pub port: u16,
+    /// `-c name=value` server settings beyond the port, socket and listen address.
+    settings: Vec<String>,
+}
+
+/// The folder of `initdb` and `pg_ctl`, if PostgreSQL is installed.
+pub fn bin_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("PG_BIN") {
+        return Some(PathBuf::from(dir));
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return Some(bin);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find(|p| p.join("initdb").exists() && p.join("pg_ctl").exists())
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A command for a PostgreSQL server binary, run as `postgres` when we are root.
+fn pg_command(bin: &Path, program: &str) -> Command {
+    let program = bin.join(program);
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(mut command: Command, what: &str) -> Result<()> {
+    let out = command.stdin(Stdio::null()).output().with_context(|| what.to_string())?;
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+pub fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The temp folder clusters live in (as root, `/tmp`, which the `postgres` user can reach).
+fn parent_dir() -> PathBuf {
+    if is_root() {
+        PathBuf::from("/tmp")
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+impl Cluster {
+    /// initdb + start, with the given `-c` settings (e.g. `fsync=off` for tests; none for the
+    /// benchmark, which measures PostgreSQL as deployed).
+    pub fn start(bin: &Path, settings: &[&str]) -> Result<Cluster> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = parent_dir().join(format!("{PREFIX}{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        // From here on, drop removes whatever was made.
+        let cluster = Cluster {
+            bin: bin.to_owned(),
+            dir,
+            port: free_port()?,
+            settings: settings.iter().map(|s| s.to_string()).collect(),
+        };
+        std::fs::write(cluster.dir.join("owner.pid"), std::process::id().to_string())?;
+        if is_root() {
+            let (uid, gid) = postgres_ids()?;
+            std::os::unix::fs::chown(&cluster.dir, Some(uid), Some(gid))?;
+        }
+        let mut initdb = pg_command(bin, "initdb");
+        initdb.arg("-D").arg(cluster.dir.join("data")).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        ]);
+        run(initdb, "initdb")?;
+        cluster.start_again()?;
+        Ok(cluster)
+    }
+
+    /// Starts the (stopped) cluster again on the same port.
+    pub fn start_again(&self) -> Result<()> {
+        let mut options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.display());
+        for s in &self.settings {
+            options.push_str(&format!(" -c {s}"));
+        }
+        let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
+        pg_ctl
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-w", "-t", "60", "-o", &options, "start"]);
+        run(pg_ctl, "pg_ctl start")
+    }
+
+    /// Stops the cluster (fast shutdown: connections are closed).
+    pub fn stop(&self) -> Result<()> {
+        let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
+        pg_ctl.arg("-D").arg(self.dir.join("data")).args(["-w", "-m", "fast", "stop"]);
+        run(pg_ctl, "pg_ctl stop")
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Runs SQL through `psql` (stop at the first error); returns its output.
+    pub fn psql(&self, database: &str, sql: &str) -> Result<String> {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"])
+            .args(["-p", &self.port.to_string(), "-d", database, "-c", sql])
+            .stdin(Stdio::null())
+            .output()
+            .context("psql")?;
+        if !out.status.success() {
+            bail!("psql failed: {}\n{sql}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    pub fn pgbench(&self) -> PathBuf {
+        self.bin.join("pgbench")
+    }
+
+    fn remove(&self) {
+        let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
+        pg_ctl.arg("-D").arg(self.dir.join("data")).args(["-w", "-m", "immediate", "stop"]);
+        let _ = pg_ctl.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+fn postgres_ids() -> Result<(u32, u32)> {
+    let name = std::ffi::CString::new("postgres")?;
+    // SAFETY: getpwnam gets a NUL-terminated name; the record is read at once.
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        bail!("running as root needs a `postgres` user to run initdb");
+    }
+    // SAFETY: pw is non-null and points to a valid passwd record.
+    Ok(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
+}
+
+/// Removes the clusters of processes that died without cleaning up (killed, timed out): those
+/// whose `owner.pid` names no living process. Live clusters of concurrent runs stay.
+pub fn remove_abandoned(bin: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent_dir()) else { return };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_ours = entry.file_name().to_str().is_some_and(|n| n.starts_with(PREFIX));
+        let owner = std::fs::read_to_string(dir.join("owner.pid")).ok().and_then(|p| p.trim().parse::<i32>().ok());
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let dead = owner.is_some_and(|pid| unsafe { libc::kill(pid, 0) } != 0);
+        if is_ours && dead {
+            drop(Cluster { bin: bin.to_owned(), dir, port: 0, settings: Vec::new() });
+        }
+    }
+}
