@@ -8,7 +8,6 @@ diesel::table! {
         role -> BigInt,
         perm -> BigInt,
         disabled -> Bool,
-        task_count -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
     }
@@ -21,6 +20,14 @@ diesel::table! {
         token_hash -> Text,
         created_at -> BigInt,
         last_seen_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// How many tasks each user owns, apart from `users` (the migration says why).
+    task_counts (user_id) {
+        user_id -> BigInt,
+        tasks -> BigInt,
     }
 }
 
@@ -62,4 +69,5 @@ diesel::table! {
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(tasks -> users (user_id));
 diesel::joinable!(op_log -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, login_failures, tasks, op_log);
+diesel::joinable!(task_counts -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, task_counts, login_failures, tasks, op_log);

@@ -1,9 +1,10 @@
 //! Queries on `tasks`. Every query takes the caller's user id: a task of someone else is, to
 //! each of them, a task that does not exist.
 //!
-//! `users.task_count` is the number of tasks a user owns, kept in the same transaction as every
+//! `task_counts.tasks` is the number of tasks a user owns, kept in the same transaction as every
 //! insert and delete, so the list's `total` is one primary-key read instead of a `count(*)` over
-//! the user's tasks. Status changes are one conditional `UPDATE … WHERE status IN (allowed
+//! the user's tasks. It lives apart from `users` because it is the hottest row there is, and the
+//! user's row is read by every request (see the migration `task_counts`). Status changes are one conditional `UPDATE … WHERE status IN (allowed
 //! sources)`: two racing requests can never both pass from the same status, on either backend
 //! (PostgreSQL re-checks the condition on the row it locked; SQLite has one writer at a time).
 
@@ -11,7 +12,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::oplog::NewOp;
-use super::schema::{op_log, tasks, users};
+use super::schema::{op_log, task_counts, tasks};
 
 /// A task in full.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -83,7 +84,7 @@ pub enum Updated {
 }
 
 super::queries! {
-    /// Creates a task, counts it in `users.task_count` and logs the operation; returns its id.
+    /// Creates a task, counts it in `task_counts` and logs the operation; returns its id.
     pub async fn create(conn: &mut Conn, task: &NewTask<'_>, op: &NewOp) -> QueryResult<i64> {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
             let id: i64 = diesel::insert_into(tasks::table)
@@ -91,11 +92,16 @@ super::queries! {
                 .returning(tasks::id)
                 .get_result(conn)
                 .await?;
-            diesel::update(users::table.find(task.user_id))
-                .set(users::task_count.eq(users::task_count + 1))
+            diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+            // Last: the count row is locked from here to the commit, and every create of this
+            // user waits for that lock. The upsert makes a user's first count row.
+            diesel::insert_into(task_counts::table)
+                .values((task_counts::user_id.eq(task.user_id), task_counts::tasks.eq(1)))
+                .on_conflict(task_counts::user_id)
+                .do_update()
+                .set(task_counts::tasks.eq(task_counts::tasks + 1))
                 .execute(conn)
                 .await?;
-            diesel::insert_into(op_log::table).values(op).execute(conn).await?;
             Ok(id)
         })
         .await
@@ -213,22 +219,23 @@ super::queries! {
             .await?;
             if deleted > 0 {
                 let n = i64::try_from(deleted).unwrap_or(i64::MAX);
-                diesel::update(users::table.find(user_id))
-                    .set(users::task_count.eq(users::task_count - n))
+                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                // Last, as in `create`: the count row stays locked until the commit.
+                diesel::update(task_counts::table.find(user_id))
+                    .set(task_counts::tasks.eq(task_counts::tasks - n))
                     .execute(conn)
                     .await?;
-                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
             }
             Ok(deleted)
         })
         .await
     }
 
-    /// How many tasks the user owns (`users.task_count`: no scan).
+    /// How many tasks the user owns (`task_counts`: no scan).
     pub async fn count(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
-        users::table
+        task_counts::table
             .find(user_id)
-            .select(users::task_count)
+            .select(task_counts::tasks)
             .first(conn)
             .await
             .optional()
@@ -269,7 +276,7 @@ super::queries! {
         Ok((total, items))
     }
 
-    /// The real count of the user's tasks (`count(*)`): tests check `task_count` against it.
+    /// The real count of the user's tasks (`count(*)`): tests check `task_counts` against it.
     pub async fn count_rows(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
         tasks::table.filter(tasks::user_id.eq(user_id)).count().get_result(conn).await
     }

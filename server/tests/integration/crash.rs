@@ -279,7 +279,7 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write(db: DbKind) {
 async fn verify_user(pool: &Pool, user_id: i64, record: &Record, server: &ServerProcess, token: &str) {
     // What the database holds: tag → state, and the id of each.
     let (total, rows) = server::db!(pool, tasks::list(user_id, 0, 1_000_000)).unwrap();
-    assert_eq!(total, rows.len() as i64, "users.task_count agrees with the tasks");
+    assert_eq!(total, rows.len() as i64, "task_counts agrees with the tasks");
     let mut actual = BTreeMap::new();
     let mut ids = record.ids.clone();
     for row in &rows {

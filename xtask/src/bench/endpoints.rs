@@ -335,7 +335,7 @@ fn run_database(
 
 /// 100 users (bench, login and 98 others) with 100k tasks spread over them, the bench user's
 /// own 100k tasks followed by `pools` fresh ones for status changes and deletes, and live
-/// sessions; every user's `task_count` set from the rows. One statement each: seconds.
+/// sessions; every user's task count set from the rows. One statement each: seconds.
 fn seed(db: &Db, pools: i64) -> Result<()> {
     let now = now_ms();
     let (series, head) = match db {
@@ -359,7 +359,7 @@ fn seed(db: &Db, pools: i64) -> Result<()> {
            'https://example.com/in/' || i || '.png', 'seeded', {now}, {now} FROM {fown};\n\
          {w1000}INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) \
            SELECT (SELECT min(id) FROM users WHERE name LIKE 'user%') + i % 98, {md5}, {now}, {now} FROM {f1000};\n\
-         UPDATE users SET task_count = (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id);\n\
+         INSERT INTO task_counts (user_id, tasks) SELECT user_id, count(*) FROM tasks GROUP BY user_id;\n\
          ANALYZE;\n",
         w98 = with(98),
         f98 = from(98),

@@ -182,15 +182,17 @@ pub fn pgbench(endpoint: &str) -> String {
             "{AUTH}BEGIN;\n\
              INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
              (:uid, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', :now, :now) RETURNING id;\n\
-             UPDATE users SET task_count = task_count + 1 WHERE id = :uid;\n\
-             {OPLOG}COMMIT;\n"
+             {OPLOG}\
+             INSERT INTO task_counts (user_id, tasks) VALUES (:uid, 1) \
+             ON CONFLICT (user_id) DO UPDATE SET tasks = task_counts.tasks + 1;\n\
+             COMMIT;\n"
         ),
         "detail" => format!(
             "\\set id random(:lo, :hi)\n{AUTH}\
              SELECT id, type, status, priority, input, result, note FROM tasks WHERE id = :id AND user_id = :uid LIMIT 1;\n"
         ),
         "list" => format!(
-            "{AUTH}SELECT task_count FROM users WHERE id = :uid LIMIT 1;\n\
+            "{AUTH}SELECT tasks FROM task_counts WHERE user_id = :uid LIMIT 1;\n\
              SELECT id, type, status, priority, note FROM tasks WHERE user_id = :uid ORDER BY id DESC LIMIT 20 OFFSET 0;\n"
         ),
         "update" => format!(
@@ -206,8 +208,9 @@ pub fn pgbench(endpoint: &str) -> String {
         "delete" => format!(
             "{fresh_id}{AUTH}BEGIN;\n\
              DELETE FROM tasks WHERE user_id = :uid AND id = ANY(ARRAY[:id]::bigint[]);\n\
-             UPDATE users SET task_count = task_count - 1 WHERE id = :uid;\n\
-             {OPLOG}COMMIT;\n"
+             {OPLOG}\
+             UPDATE task_counts SET tasks = tasks - 1 WHERE user_id = :uid;\n\
+             COMMIT;\n"
         ),
         "upload" => format!("{AUTH}{OPLOG}"),
         _ => unreachable!(),

@@ -1,0 +1,3 @@
+ALTER TABLE users ADD COLUMN task_count BIGINT NOT NULL DEFAULT 0;
+UPDATE users SET task_count = c.tasks FROM task_counts c WHERE c.user_id = users.id;
+DROP TABLE task_counts;
