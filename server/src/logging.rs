@@ -2,11 +2,16 @@
 //!
 //! dropshot writes one "request completed" line per request (request id, method, URI, status,
 //! latency); [`RequestUsers`] adds the user id of the authenticated session to that line, so each
-//! request is one line with everything. Passwords and tokens are never logged.
+//! request is one line with everything. Passwords and tokens are never logged. Lines reach
+//! stderr through [`batch`]: formatted by the thread that logs, written in batches.
+
+mod batch;
 
 use std::collections::HashMap;
+use std::io::{IsTerminal as _, Write};
 use std::sync::{Arc, Mutex};
 
+use anyhow::Context as _;
 use slog::{Drain, Level, Logger};
 
 use crate::config::{Config, LogFormat};
@@ -30,6 +35,9 @@ impl RequestUsers {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(request_id)
     }
 }
+
+/// dropshot's message on its one line per request.
+const REQUEST_LINE: &str = "request completed";
 
 /// Adds `user_id` to dropshot's "request completed" line.
 struct WithUserId<D> {
@@ -55,7 +63,7 @@ impl<D: Drain> Drain for WithUserId<D> {
     fn log(&self, record: &slog::Record, values: &slog::OwnedKVList) -> Result<Self::Ok, D::Err> {
         let is_request_line = record.level() == Level::Info
             && record.module().starts_with("dropshot")
-            && record.msg().to_string() == "request completed";
+            && record.msg().as_str().map_or_else(|| record.msg().to_string() == REQUEST_LINE, |m| m == REQUEST_LINE);
         if !is_request_line {
             return self.inner.log(record, values).map(Some);
         }
@@ -72,19 +80,124 @@ impl<D: Drain> Drain for WithUserId<D> {
     }
 }
 
+/// A writer that passes on only whole lines, each in one `write`, so that a line is never split
+/// between two batches. The formatters write a line in many small pieces (about 20). Unlike
+/// `std::io::LineWriter` it ignores `flush` in the middle of a line: slog-term flushes a record
+/// before writing its final newline.
+struct WholeLines<W: Write> {
+    out: W,
+    line: Vec<u8>,
+}
+
+impl<W: Write> WholeLines<W> {
+    fn new(out: W) -> Self {
+        WholeLines { out, line: Vec::with_capacity(512) }
+    }
+}
+
+impl<W: Write> Write for WholeLines<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        // Only the new bytes can hold a newline: what is buffered holds none.
+        if let Some(i) = buf.iter().rposition(|&b| b == b'\n') {
+            let end = self.line.len() - buf.len() + i;
+            let result = self.out.write_all(&self.line[..=end]);
+            self.line.drain(..=end);
+            result?;
+        }
+        Ok(buf.len())
+    }
+
+    /// Nothing: a line goes out when its newline arrives.
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<W: Write> Drop for WholeLines<W> {
+    fn drop(&mut self) {
+        // A last line without its newline (never from our formatters) is still written.
+        let _ = self.out.write_all(&self.line);
+    }
+}
+
 /// The server's logger, as the configuration asks for it.
 pub fn logger(config: &Config, users: RequestUsers) -> anyhow::Result<Logger> {
     let level = parse_level(&config.log_level)?;
     let format: Box<dyn Drain<Ok = (), Err = slog::Never> + Send> = match config.log_format {
-        LogFormat::Terminal => {
+        LogFormat::Terminal if std::io::stderr().is_terminal() => {
+            // Someone is watching: colours, written as they come; their terminal is the
+            // bottleneck anyway.
             let decorator = slog_term::TermDecorator::new().stderr().build();
             Box::new(slog_term::FullFormat::new(decorator).build().fuse())
         }
-        LogFormat::Json => Box::new(slog_bunyan::with_name("backend", std::io::stderr()).build().fuse()),
+        LogFormat::Terminal => {
+            let sink = batch::start(std::io::stderr()).context("starting the log writer")?;
+            let decorator = slog_term::PlainDecorator::new(WholeLines::new(sink));
+            Box::new(slog_term::FullFormat::new(decorator).build().fuse())
+        }
+        LogFormat::Json => {
+            let sink = batch::start(std::io::stderr()).context("starting the log writer")?;
+            Box::new(slog_bunyan::with_name("backend", WholeLines::new(sink)).build().fuse())
+        }
     };
+    // One formatter, so one line at a time; a line takes a few µs to format.
+    let format = Mutex::new(format).ignore_res();
     // WithUserId sees every record (before the level filter), so it forgets each request's user
     // even when "request completed" lines are filtered out.
     let drain = WithUserId { inner: format.filter_level(level), users }.ignore_res();
-    let drain = slog_async::Async::new(drain).chan_size(4096).build().fuse();
     Ok(Logger::root(drain, slog::o!("name" => "backend")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each `write` it is given.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_line_reaches_the_writer_whole_in_one_write() {
+        let mut lines = WholeLines::new(Writes::default());
+        for piece in ["INFO ", "request completed", ", status: 200"] {
+            lines.write_all(piece.as_bytes()).unwrap();
+            lines.flush().unwrap(); // what slog-term does before the newline
+        }
+        lines.write_all(b"\n").unwrap();
+        lines.write_all(b"second\nthird").unwrap();
+        assert_eq!(lines.out.0, [b"INFO request completed, status: 200\n".to_vec(), b"second\n".to_vec()]);
+    }
+
+    #[test]
+    fn a_real_log_line_is_one_write() {
+        let writes = Arc::new(Mutex::new(Writes::default()));
+        struct Shared(Arc<Mutex<Writes>>);
+        impl Write for Shared {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().write(buf)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let decorator = slog_term::PlainDecorator::new(WholeLines::new(Shared(writes.clone())));
+        let drain = std::sync::Mutex::new(slog_term::FullFormat::new(decorator).build()).fuse();
+        let log = Logger::root(drain, slog::o!("name" => "backend"));
+        slog::info!(log, "request completed"; "response_code" => 200, "user_id" => 7);
+        let writes = &writes.lock().unwrap().0;
+        assert_eq!(writes.len(), 1, "{writes:?}");
+        let line = String::from_utf8_lossy(&writes[0]);
+        assert!(line.ends_with("response_code: 200, name: backend\n") && line.contains("user_id: 7"), "{line}");
+    }
 }
