@@ -2,8 +2,9 @@
 //!
 //! An upload is the multipart field `file`, at most `upload_max_bytes` (→ 413). Its type is
 //! sniffed from its first bytes — PNG, JPEG, GIF or WebP, else 415; the client's file name and
-//! content type are ignored. It is streamed into a temporary file in the upload folder while its
-//! SHA-256 is computed, then renamed to `<sha256 hex>.<extension>`: a crash leaves at most a
+//! content type are ignored. It goes into a temporary file in the upload folder (gathered in
+//! memory first when small, streamed when large) while its SHA-256 is computed, is synced, then
+//! renamed to `<sha256 hex>.<extension>`: a crash leaves at most a
 //! temporary file, never a half file under a served name, and the same image uploaded twice is
 //! stored once. Temporary names never match the served-name pattern.
 //!
@@ -164,28 +165,31 @@ fn io_failure(log: &slog::Logger, what: &str, e: std::io::Error) -> ApiError {
     ApiError::internal()
 }
 
-/// Streams the field into a temporary file, checking its size and type as it goes, and renames
-/// it to its content-addressed name; returns the name and the size.
+/// Uploads up to this size are gathered in memory and stored by one blocking task (create,
+/// write, fsync, rename): each `tokio::fs` call is a hop to the blocking pool and back, five per
+/// upload when streaming. Larger ones are streamed into the temporary file as they arrive, so
+/// memory stays bounded whatever `upload_max_bytes` is.
+const IN_MEMORY_MAX: usize = 256 * 1024;
+
+/// Where the bytes received so far are.
+enum Spool {
+    Memory(Vec<u8>),
+    File { file: tokio::fs::File, temp: TempFile },
+}
+
+/// Receives the field, checking its size and type as it goes, and stores it under its
+/// content-addressed name; returns the name and the size.
 async fn store(
     dir: &Path,
     field: &mut multer::Field<'_>,
     limit: u64,
     log: &slog::Logger,
 ) -> Result<(String, u64), ApiError> {
-    tokio::fs::create_dir_all(dir).await.map_err(|e| io_failure(log, "creating the upload folder", e))?;
-    let mut random = [0u8; 8];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut random);
-    let temp = TempFile { path: dir.join(format!(".upload-{}.tmp", hex(&random))), kept: false };
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp.path)
-        .await
-        .map_err(|e| io_failure(log, "creating a temporary file", e))?;
     let mut hasher = sha2::Sha256::new();
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let mut format = None;
     let mut size = 0u64;
+    let mut spool = Spool::Memory(Vec::new());
     let unsupported = || {
         ApiError::new(
             ErrorCode::UnsupportedMediaType,
@@ -205,7 +209,23 @@ async fn store(
             }
         }
         hasher.update(&chunk);
-        file.write_all(&chunk).await.map_err(|e| io_failure(log, "writing a temporary file", e))?;
+        spool = match spool {
+            Spool::Memory(mut bytes) if bytes.len() + chunk.len() <= IN_MEMORY_MAX => {
+                bytes.extend_from_slice(&chunk);
+                Spool::Memory(bytes)
+            }
+            Spool::Memory(bytes) => {
+                let (mut file, temp) = create_temp(dir, log).await?;
+                for part in [&bytes[..], &chunk[..]] {
+                    file.write_all(part).await.map_err(|e| io_failure(log, "writing a temporary file", e))?;
+                }
+                Spool::File { file, temp }
+            }
+            Spool::File { mut file, temp } => {
+                file.write_all(&chunk).await.map_err(|e| io_failure(log, "writing a temporary file", e))?;
+                Spool::File { file, temp }
+            }
+        };
     }
     if size == 0 {
         return Err(ApiError::invalid_request("file: empty"));
@@ -214,15 +234,64 @@ async fn store(
         Some(f) => f,
         None => sniff(&head).ok_or_else(unsupported)?,
     };
-    file.sync_all().await.map_err(|e| io_failure(log, "syncing a temporary file", e))?;
-    drop(file);
     let name = format!("{}.{ext}", hex(&hasher.finalize()));
-    let mut temp = temp;
-    tokio::fs::rename(&temp.path, dir.join(&name))
-        .await
-        .map_err(|e| io_failure(log, "renaming a temporary file", e))?;
-    temp.kept = true;
+    let target = dir.join(&name);
+    match spool {
+        Spool::Memory(bytes) => {
+            let dir = dir.to_owned();
+            tokio::task::spawn_blocking(move || store_bytes(&dir, &bytes, &target))
+                .await
+                .map_err(|e| io_failure(log, "storing an upload", std::io::Error::other(e)))?
+                .map_err(|(step, e)| io_failure(log, step, e))?;
+        }
+        Spool::File { file, mut temp } => {
+            file.sync_all().await.map_err(|e| io_failure(log, "syncing a temporary file", e))?;
+            drop(file);
+            tokio::fs::rename(&temp.path, &target)
+                .await
+                .map_err(|e| io_failure(log, "renaming a temporary file", e))?;
+            temp.kept = true;
+        }
+    }
     Ok((name, size))
+}
+
+/// A new temporary file in the upload folder (made if missing); it never has a served name.
+fn temp_path(dir: &Path) -> PathBuf {
+    let mut random = [0u8; 8];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut random);
+    dir.join(format!(".upload-{}.tmp", hex(&random)))
+}
+
+async fn create_temp(dir: &Path, log: &slog::Logger) -> Result<(tokio::fs::File, TempFile), ApiError> {
+    tokio::fs::create_dir_all(dir).await.map_err(|e| io_failure(log, "creating the upload folder", e))?;
+    let temp = TempFile { path: temp_path(dir), kept: false };
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp.path)
+        .await
+        .map_err(|e| io_failure(log, "creating a temporary file", e))?;
+    Ok((file, temp))
+}
+
+/// The blocking half of a small upload: the same steps as the streaming path (temporary file,
+/// fsync, rename), in one trip to the blocking pool. Errors name the step that failed.
+fn store_bytes(dir: &Path, bytes: &[u8], target: &Path) -> Result<(), (&'static str, std::io::Error)> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir).map_err(|e| ("creating the upload folder", e))?;
+    let mut temp = TempFile { path: temp_path(dir), kept: false };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp.path)
+        .map_err(|e| ("creating a temporary file", e))?;
+    file.write_all(bytes).map_err(|e| ("writing a temporary file", e))?;
+    file.sync_all().map_err(|e| ("syncing a temporary file", e))?;
+    drop(file);
+    std::fs::rename(&temp.path, target).map_err(|e| ("renaming a temporary file", e))?;
+    temp.kept = true;
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -79,35 +79,39 @@ async fn uploads_round_trip_with_their_content_type(db: DbKind) {
         (b"GIF89a\x10\x00\x10\x00\x80\x00", "gif", "image/gif"),
         (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "webp", "image/webp"),
     ];
+    // Above 256 KiB an upload is streamed into its file; below, gathered in memory first.
     for (magic, ext, mime) in cases {
-        let bytes = image(magic, 300_000);
-        // The client's name and type are not what decides.
-        let body = expect_ok(upload(&s, &alice, bytes.clone(), "photo.bin", "application/octet-stream").await).await;
-        let name = format!("{}.{ext}", sha256_hex(&bytes));
-        assert_eq!(
-            body,
-            json!({
-                "code": 0, "msg": "ok", "error": "",
-                "uri": format!("/uploads/{name}"),
-                "full_uri": format!("https://img.example.test/uploads/{name}"),
-            })
-        );
-        // Served back without a session, byte for byte, with the sniffed type.
-        let served = s.client.get(format!("{}/uploads/{name}", s.base)).send().await.unwrap();
-        assert_eq!(served.status(), 200);
-        assert_eq!(served.headers()["content-type"], mime);
-        assert_eq!(served.headers()["x-content-type-options"], "nosniff");
-        assert_eq!(served.bytes().await.unwrap().as_ref(), bytes.as_slice());
+        for size in [300_000, 2_000] {
+            let bytes = image(magic, size);
+            // The client's name and type are not what decides.
+            let body =
+                expect_ok(upload(&s, &alice, bytes.clone(), "photo.bin", "application/octet-stream").await).await;
+            let name = format!("{}.{ext}", sha256_hex(&bytes));
+            assert_eq!(
+                body,
+                json!({
+                    "code": 0, "msg": "ok", "error": "",
+                    "uri": format!("/uploads/{name}"),
+                    "full_uri": format!("https://img.example.test/uploads/{name}"),
+                })
+            );
+            // Served back without a session, byte for byte, with the sniffed type.
+            let served = s.client.get(format!("{}/uploads/{name}", s.base)).send().await.unwrap();
+            assert_eq!(served.status(), 200);
+            assert_eq!(served.headers()["content-type"], mime);
+            assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+            assert_eq!(served.bytes().await.unwrap().as_ref(), bytes.as_slice());
+        }
     }
     // The same image again is the same file.
     let bytes = image(PNG, 300_000);
     let again = expect_ok(upload(&s, &alice, bytes.clone(), "again.png", "image/png").await).await;
     assert_eq!(again["uri"], format!("/uploads/{}.png", sha256_hex(&bytes)));
     let stored = files(&root.path().join("uploads"));
-    assert_eq!(stored.len(), 4, "no temporary files left: {stored:?}");
+    assert_eq!(stored.len(), 8, "no temporary files left: {stored:?}");
 
     let ops = s.ops(&alice).await;
-    assert_eq!(ops.len(), 5);
+    assert_eq!(ops.len(), 9);
     assert!(ops.iter().all(|o| (o.0.as_str(), o.1.as_str()) == ("post_upload", "upload")));
     assert_eq!(
         ops[0].2,
