@@ -24,9 +24,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// How many tasks each user owns, apart from `users` (the migration says why).
-    task_counts (user_id) {
+    /// How many tasks each user owns: the sum of the user's shards (the migration says why).
+    task_counts (user_id, shard) {
         user_id -> BigInt,
+        shard -> SmallInt,
         tasks -> BigInt,
     }
 }

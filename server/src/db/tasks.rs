@@ -1,10 +1,12 @@
 //! Queries on `tasks`. Every query takes the caller's user id: a task of someone else is, to
 //! each of them, a task that does not exist.
 //!
-//! `task_counts.tasks` is the number of tasks a user owns, kept in the same transaction as every
-//! insert and delete, so the list's `total` is one primary-key read instead of a `count(*)` over
-//! the user's tasks. It lives apart from `users` because it is the hottest row there is, and the
-//! user's row is read by every request (see the migration `task_counts`). Status changes are one conditional `UPDATE … WHERE status IN (allowed
+//! The number of tasks a user owns is the sum of their rows in `task_counts`, kept in the same
+//! transaction as every insert and delete, so the list's `total` reads at most
+//! [`COUNT_SHARDS`] small rows instead of a `count(*)` over the user's tasks. It lives apart from
+//! `users` (the user's row is read by every request) and is split in shards so that a user's
+//! concurrent writes do not all wait for one row lock (the migration `task_counts` has the
+//! measurements). Status changes are one conditional `UPDATE … WHERE status IN (allowed
 //! sources)`: two racing requests can never both pass from the same status, on either backend
 //! (PostgreSQL re-checks the condition on the row it locked; SQLite has one writer at a time).
 
@@ -83,6 +85,9 @@ pub enum Updated {
     NotFound,
 }
 
+/// How many rows a user's task count is split into.
+pub const COUNT_SHARDS: i16 = 16;
+
 super::queries! {
     /// Creates a task, counts it in `task_counts` and logs the operation; returns its id.
     pub async fn create(conn: &mut Conn, task: &NewTask<'_>, op: &NewOp) -> QueryResult<i64> {
@@ -93,15 +98,7 @@ super::queries! {
                 .get_result(conn)
                 .await?;
             diesel::insert_into(op_log::table).values(op).execute(conn).await?;
-            // Last: the count row is locked from here to the commit, and every create of this
-            // user waits for that lock. The upsert makes a user's first count row.
-            diesel::insert_into(task_counts::table)
-                .values((task_counts::user_id.eq(task.user_id), task_counts::tasks.eq(1)))
-                .on_conflict(task_counts::user_id)
-                .do_update()
-                .set(task_counts::tasks.eq(task_counts::tasks + 1))
-                .execute(conn)
-                .await?;
+            add_to_count(conn, task.user_id, 1).await?;
             Ok(id)
         })
         .await
@@ -220,26 +217,37 @@ super::queries! {
             if deleted > 0 {
                 let n = i64::try_from(deleted).unwrap_or(i64::MAX);
                 diesel::insert_into(op_log::table).values(op).execute(conn).await?;
-                // Last, as in `create`: the count row stays locked until the commit.
-                diesel::update(task_counts::table.find(user_id))
-                    .set(task_counts::tasks.eq(task_counts::tasks - n))
-                    .execute(conn)
-                    .await?;
+                add_to_count(conn, user_id, -n).await?;
             }
             Ok(deleted)
         })
         .await
     }
 
-    /// How many tasks the user owns (`task_counts`: no scan).
+    /// Adds `n` to the user's task count, in one shard picked at random (a first write to a
+    /// shard makes its row). Called last in a transaction: the shard's row stays locked until
+    /// the commit, and only writes that picked the same shard wait for it.
+    pub async fn add_to_count(conn: &mut Conn, user_id: i64, n: i64) -> QueryResult<()> {
+        let shard = rand::random_range(0..COUNT_SHARDS);
+        diesel::insert_into(task_counts::table)
+            .values((task_counts::user_id.eq(user_id), task_counts::shard.eq(shard), task_counts::tasks.eq(n)))
+            .on_conflict((task_counts::user_id, task_counts::shard))
+            .do_update()
+            .set(task_counts::tasks.eq(task_counts::tasks + n))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// How many tasks the user owns: the sum of their count shards (one index range, no scan
+    /// of their tasks).
     pub async fn count(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
-        task_counts::table
-            .find(user_id)
+        let shards: Vec<i64> = task_counts::table
+            .filter(task_counts::user_id.eq(user_id))
             .select(task_counts::tasks)
-            .first(conn)
-            .await
-            .optional()
-            .map(|n| n.unwrap_or(0))
+            .load(conn)
+            .await?;
+        Ok(shards.iter().sum())
     }
 
     /// One page of the caller's tasks, newest first (index `tasks_user_id_id`).

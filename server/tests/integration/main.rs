@@ -16,6 +16,7 @@ mod crash;
 mod errors;
 mod instances;
 mod login;
+mod migrations;
 mod parsing_fuzz;
 mod security;
 mod sessions;

@@ -359,7 +359,7 @@ fn seed(db: &Db, pools: i64) -> Result<()> {
            'https://example.com/in/' || i || '.png', 'seeded', {now}, {now} FROM {fown};\n\
          {w1000}INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) \
            SELECT (SELECT min(id) FROM users WHERE name LIKE 'user%') + i % 98, {md5}, {now}, {now} FROM {f1000};\n\
-         INSERT INTO task_counts (user_id, tasks) SELECT user_id, count(*) FROM tasks GROUP BY user_id;\n\
+         INSERT INTO task_counts (user_id, shard, tasks) SELECT user_id, 0, count(*) FROM tasks GROUP BY user_id;\n\
          ANALYZE;\n",
         w98 = with(98),
         f98 = from(98),

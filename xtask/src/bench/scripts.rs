@@ -159,6 +159,13 @@ const AUTH: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, u.id, 
 const OPLOG: &str = "INSERT INTO op_log (user_id, endpoint, operation, request, created_at) \
      VALUES (:uid, 'bench', 'bench', '{\"id\":1}', :now);\n";
 
+/// A task count shard picked at random (`tasks::add_to_count`; 16 = `tasks::COUNT_SHARDS`).
+const SHARD: &str = "\\set shard random(0, 15)\n";
+
+/// The count update of create (+1) and delete (-1 per task deleted: one here).
+const COUNT: &str = "INSERT INTO task_counts (user_id, shard, tasks) VALUES (:uid, :shard, :delta) \
+     ON CONFLICT (user_id, shard) DO UPDATE SET tasks = task_counts.tasks + :delta;\n";
+
 /// The pgbench script of `endpoint`: variables `h` (token hash), `uid`, `lid` (the login
 /// user), `lo`/`hi`, `base`, `clients`, `n` (0), `now` come from `-D`.
 pub fn pgbench(endpoint: &str) -> String {
@@ -179,12 +186,11 @@ pub fn pgbench(endpoint: &str) -> String {
             OPLOG.replace(":uid", ":lid")
         ),
         "create" => format!(
-            "{AUTH}BEGIN;\n\
+            "{SHARD}\\set delta 1\n{AUTH}BEGIN;\n\
              INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
              (:uid, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', :now, :now) RETURNING id;\n\
              {OPLOG}\
-             INSERT INTO task_counts (user_id, tasks) VALUES (:uid, 1) \
-             ON CONFLICT (user_id) DO UPDATE SET tasks = task_counts.tasks + 1;\n\
+             {COUNT}\
              COMMIT;\n"
         ),
         "detail" => format!(
@@ -192,7 +198,7 @@ pub fn pgbench(endpoint: &str) -> String {
              SELECT id, type, status, priority, input, result, note FROM tasks WHERE id = :id AND user_id = :uid LIMIT 1;\n"
         ),
         "list" => format!(
-            "{AUTH}SELECT tasks FROM task_counts WHERE user_id = :uid LIMIT 1;\n\
+            "{AUTH}SELECT tasks FROM task_counts WHERE user_id = :uid;\n\
              SELECT id, type, status, priority, note FROM tasks WHERE user_id = :uid ORDER BY id DESC LIMIT 20 OFFSET 0;\n"
         ),
         "update" => format!(
@@ -206,10 +212,10 @@ pub fn pgbench(endpoint: &str) -> String {
              {OPLOG}COMMIT;\n"
         ),
         "delete" => format!(
-            "{fresh_id}{AUTH}BEGIN;\n\
+            "{fresh_id}{SHARD}\\set delta -1\n{AUTH}BEGIN;\n\
              DELETE FROM tasks WHERE user_id = :uid AND id = ANY(ARRAY[:id]::bigint[]);\n\
              {OPLOG}\
-             UPDATE task_counts SET tasks = tasks - 1 WHERE user_id = :uid;\n\
+             {COUNT}\
              COMMIT;\n"
         ),
         "upload" => format!("{AUTH}{OPLOG}"),
