@@ -15,6 +15,7 @@ on_both_databases!(
     status_outside_the_enum_is_refused,
     racing_status_changes_have_exactly_one_winner,
     delete_takes_own_ids_and_ignores_the_rest,
+    a_deleted_tasks_id_is_never_given_again,
     list_pages_newest_first_with_exact_edges,
     total_follows_creates_and_deletes,
     writes_are_logged_and_no_ops_are_not,
@@ -339,6 +340,21 @@ async fn racing_status_changes_have_exactly_one_winner(db: DbKind) {
     assert!((a, b) == (200, 200) || (a, b) == (409, 200), "{a} {b}");
 }
 
+/// Deleting the newest task must not free its id: a client (and the operation log) holding it
+/// would then name another task. (SQLite reused max(id) + 1 before its tasks table had
+/// AUTOINCREMENT; the crash test caught it as a log naming the wrong task.)
+async fn a_deleted_tasks_id_is_never_given_again(db: DbKind) {
+    let s = TestServer::start(db, |_| {}).await;
+    let alice = s.user("alice").await;
+    let mut seen = std::collections::BTreeSet::new();
+    for round in 0..3 {
+        let id = s.create_task(&alice, &format!("newest {round}")).await;
+        assert!(seen.insert(id), "id {id} was given out again");
+        expect_ok(s.send(&alice, Method::DELETE, "task", json!({ "ids": [id] })).await).await;
+        expect_error(s.get(&alice, &format!("task?id={id}")).await, 404, 10109).await;
+    }
+}
+
 async fn delete_takes_own_ids_and_ignores_the_rest(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
     let alice = s.user("alice").await;
@@ -565,8 +581,8 @@ async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
                  SELECT {uid}, 'image', 0, 0, 'seed ' || g, '', '', 0, 0 FROM generate_series(1, {SEEDED}) g; \
                  INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
                  SELECT {carol}, 'image', 0, 0, 'seed ' || g, '', '', 0, 0 FROM generate_series(1, {SEEDED}) g; \
-                 INSERT INTO task_counts (user_id, tasks) VALUES ({uid}, {SEEDED}), ({carol}, {SEEDED}) \
-                 ON CONFLICT (user_id) DO UPDATE SET tasks = task_counts.tasks + excluded.tasks; ANALYZE tasks;"
+                 INSERT INTO task_counts (user_id, shard, tasks) VALUES ({uid}, 0, {SEEDED}), ({carol}, 0, {SEEDED}) \
+                 ON CONFLICT (user_id, shard) DO UPDATE SET tasks = task_counts.tasks + excluded.tasks; ANALYZE tasks;"
             ))
             .await
             .unwrap();
@@ -583,8 +599,8 @@ async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
                  WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {SEEDED}) \
                  INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
                  SELECT {carol}, 'image', 0, 0, 'seed ' || n, '', '', 0, 0 FROM g; \
-                 INSERT INTO task_counts (user_id, tasks) VALUES ({uid}, {SEEDED}), ({carol}, {SEEDED}) \
-                 ON CONFLICT (user_id) DO UPDATE SET tasks = task_counts.tasks + excluded.tasks; ANALYZE;"
+                 INSERT INTO task_counts (user_id, shard, tasks) VALUES ({uid}, 0, {SEEDED}), ({carol}, 0, {SEEDED}) \
+                 ON CONFLICT (user_id, shard) DO UPDATE SET tasks = task_counts.tasks + excluded.tasks; ANALYZE;"
             ))
             .await
             .unwrap();
