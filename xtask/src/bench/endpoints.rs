@@ -309,7 +309,10 @@ fn run_database(
             if l_db == Some(0.0) {
                 note = format!("pgbench completed no transaction {note}");
             }
-            let limit = l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http));
+            // The upload also writes a file, which neither limit above does.
+            let l_fs = if endpoint == "upload" { Some(file_limit(plan, &png, c)?) } else { None };
+            let limit =
+                l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_fs.map_or(0.0, |f| 1.0 / f)));
             let row = Row {
                 endpoint: endpoint.to_string(),
                 db: name,
@@ -319,6 +322,7 @@ fn run_database(
                 p99_ms: run.p99_us as f64 / 1000.0,
                 l_db,
                 l_http,
+                l_fs,
                 limit_rps: limit,
                 ratio: limit.map(|l| run.rps / l),
                 note,
@@ -539,6 +543,42 @@ fn pgbench(
     text.lines()
         .find_map(|l| l.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
         .with_context(|| format!("no tps in pgbench's output:\n{text}"))
+}
+
+/// L_fs: what the upload's file work alone can do at `clients` concurrency, per second — the
+/// steps of the server's small-upload path (`server/src/http/upload.rs`, `store_bytes`): a new
+/// temporary file in the upload folder's file system, the bytes written, fsync, rename onto the
+/// content-addressed name (the same name each time, as the benchmark uploads one image).
+fn file_limit(plan: &Plan, bytes: &[u8], clients: u32) -> Result<f64> {
+    let dir = plan.work.join("file-limit");
+    std::fs::create_dir_all(&dir)?;
+    let target = dir.join("stored.png");
+    let deadline = Instant::now() + Duration::from_secs(u64::from(plan.secs));
+    let started = Instant::now();
+    let done: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..clients)
+            .map(|t| {
+                let (dir, target) = (&dir, &target);
+                scope.spawn(move || -> std::io::Result<u64> {
+                    let mut n = 0u64;
+                    while Instant::now() < deadline {
+                        let temp = dir.join(format!(".upload-{t}-{n}.tmp"));
+                        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+                        file.write_all(bytes)?;
+                        file.sync_all()?;
+                        drop(file);
+                        std::fs::rename(&temp, target)?;
+                        n += 1;
+                    }
+                    Ok(n)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("a file-limit thread panicked")).sum::<std::io::Result<u64>>()
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    std::fs::remove_dir_all(&dir)?;
+    Ok(done as f64 / secs)
 }
 
 /// A small real PNG (16×16, a colour gradient, 463 bytes): what the upload endpoint stores.
