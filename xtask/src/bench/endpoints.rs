@@ -294,7 +294,12 @@ fn run_database(
                     if fresh {
                         next_block += plan.block;
                     }
-                    Some(pgbench(plan, cluster, endpoint, c, &cx, bench_uid, login_uid, &token_hash)?)
+                    // The server admits one argon2 check per core (`auth::verify_password_bounded`),
+                    // and a login's statements follow its check: at most that many logins are in
+                    // the database at once. 32 pgbench clients on one user's sessions would measure
+                    // lock waits the server never has.
+                    let clients = if endpoint == "login" { c.min(cores()) } else { c };
+                    Some(pgbench(plan, cluster, endpoint, clients, &cx, bench_uid, login_uid, &token_hash)?)
                 }
                 Db::Sqlite(_) => None,
             };
@@ -309,10 +314,14 @@ fn run_database(
             if l_db == Some(0.0) {
                 note = format!("pgbench completed no transaction {note}");
             }
-            // The upload also writes a file, which neither limit above does.
-            let l_fs = if endpoint == "upload" { Some(file_limit(plan, &png, c)?) } else { None };
+            // Work of the endpoint's own that neither limit above does.
+            let l_work = match endpoint {
+                "upload" => Some(file_limit(plan, &png, c)?),
+                "login" => Some(argon2_limit(plan, c)?),
+                _ => None,
+            };
             let limit =
-                l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_fs.map_or(0.0, |f| 1.0 / f)));
+                l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_work.map_or(0.0, |w| 1.0 / w)));
             let row = Row {
                 endpoint: endpoint.to_string(),
                 db: name,
@@ -322,7 +331,7 @@ fn run_database(
                 p99_ms: run.p99_us as f64 / 1000.0,
                 l_db,
                 l_http,
-                l_fs,
+                l_work,
                 limit_rps: limit,
                 ratio: limit.map(|l| run.rps / l),
                 note,
@@ -545,7 +554,7 @@ fn pgbench(
         .with_context(|| format!("no tps in pgbench's output:\n{text}"))
 }
 
-/// L_fs: what the upload's file work alone can do at `clients` concurrency, per second — the
+/// L_work of upload: what its file work alone can do at `clients` concurrency, per second — the
 /// steps of the server's small-upload path (`server/src/http/upload.rs`, `store_bytes`): a new
 /// temporary file in the upload folder's file system, the bytes written, fsync, rename onto the
 /// content-addressed name (the same name each time, as the benchmark uploads one image).
@@ -579,6 +588,41 @@ fn file_limit(plan: &Plan, bytes: &[u8], clients: u32) -> Result<f64> {
     let secs = started.elapsed().as_secs_f64();
     std::fs::remove_dir_all(&dir)?;
     Ok(done as f64 / secs)
+}
+
+fn cores() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1))
+}
+
+/// L_work of login: argon2id checks of the password (the crate's default parameters, as the
+/// server hashes) per second, from as many threads as the server would run at once: one per core.
+fn argon2_limit(plan: &Plan, clients: u32) -> Result<f64> {
+    use argon2::password_hash::phc::PasswordHash;
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+    let hash = argon2::Argon2::default()
+        .hash_password(PASSWORD.as_bytes())
+        .map_err(|e| anyhow::anyhow!("hashing the bench password: {e}"))?
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(u64::from(plan.secs));
+    let started = Instant::now();
+    let done: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..clients.min(cores()))
+            .map(|_| {
+                let hash = &hash;
+                scope.spawn(move || {
+                    let parsed = PasswordHash::new(hash).expect("a hash argon2 just made parses");
+                    let mut n = 0u64;
+                    while Instant::now() < deadline {
+                        assert!(argon2::Argon2::default().verify_password(PASSWORD.as_bytes(), &parsed).is_ok());
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("an argon2 thread panicked")).sum()
+    });
+    Ok(done as f64 / started.elapsed().as_secs_f64())
 }
 
 /// A small real PNG (16×16, a colour gradient, 463 bytes): what the upload endpoint stores.

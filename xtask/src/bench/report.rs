@@ -18,15 +18,16 @@ pub struct Row {
     pub p99_ms: f64,
     pub l_db: Option<f64>,
     pub l_http: f64,
-    /// Upload only: the file work alone (temporary file, write, fsync, rename), same concurrency.
-    pub l_fs: Option<f64>,
+    /// The endpoint's own work that neither L_db nor L_http does: the upload's file (temporary
+    /// file, write, fsync, rename), the login's argon2 check.
+    pub l_work: Option<f64>,
     pub limit_rps: Option<f64>,
     pub ratio: Option<f64>,
     pub note: String,
 }
 
 const HEAD: [&str; 12] =
-    ["endpoint", "db", "conns", "req/s", "p50 ms", "p99 ms", "L_db", "L_http", "L_fs", "limit", "ratio", "note"];
+    ["endpoint", "db", "conns", "req/s", "p50 ms", "p99 ms", "L_db", "L_http", "L_work", "limit", "ratio", "note"];
 
 fn cells(r: &Row) -> [String; 12] {
     let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(|| "–".into());
@@ -39,7 +40,7 @@ fn cells(r: &Row) -> [String; 12] {
         format!("{:.2}", r.p99_ms),
         opt(r.l_db, &|v| format!("{v:.0}")),
         format!("{:.0}", r.l_http),
-        opt(r.l_fs, &|v| format!("{v:.0}")),
+        opt(r.l_work, &|v| format!("{v:.0}")),
         opt(r.limit_rps, &|v| format!("{v:.0}")),
         opt(r.ratio, &|v| format!("{v:.2}")),
         r.note.clone(),
@@ -107,7 +108,7 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
                 "ratio": r.ratio.map(|v| round(v, 3)),
                 "l_db_rps": r.l_db.map(|v| round(v, 1)),
                 "l_http_rps": round(r.l_http, 1),
-                "l_fs_rps": r.l_fs.map(|v| round(v, 1)),
+                "l_work_rps": r.l_work.map(|v| round(v, 1)),
                 "note": r.note,
             })
         })
@@ -119,9 +120,10 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
         md,
         "# Endpoint benchmark ({})\n\nMachine: {machine}. Requests/s of the release server (wrk), \
          L_db = pgbench running the endpoint's statements (prepared, same concurrency), L_http = a bare \
-         hyper server answering the same bytes to the same wrk script, L_fs (upload only) = threads doing \
-         the upload's file work alone (temporary file, write, fsync, rename), limit = 1/(1/L_db + 1/L_http \
-         [+ 1/L_fs]), ratio = req/s ÷ limit.\n",
+         hyper server answering the same bytes to the same wrk script, L_work = the endpoint's own work \
+         alone, where it has some (upload: temporary file, write, fsync, rename; login: argon2 checks, one \
+         per core as the server admits them), limit = 1/(1/L_db + 1/L_http [+ 1/L_work]), ratio = req/s ÷ \
+         limit.\n",
         if quick { "`cargo xtask bench --quick`, 1 s per run" } else { "`cargo xtask bench`, 5 s per run" }
     );
     let _ = writeln!(md, "| {} |", HEAD.join(" | "));
