@@ -13,6 +13,7 @@
 //! broken (`is_broken`) and bb8 drops it instead of returning it to the pool, so the server recovers
 //! by itself once the database answers again: the next checkout opens a fresh connection.
 
+pub mod cached;
 pub mod oplog;
 pub mod schema;
 pub mod sessions;

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::cached::CacheBySql;
 use super::schema::op_log;
 
 /// An operation-log row to append. `request` is the request's JSON, never with a password.
@@ -31,7 +32,7 @@ pub struct Op {
 super::queries! {
     /// Appends a row; call it inside the transaction of the write it records.
     pub async fn append(conn: &mut Conn, op: &NewOp) -> QueryResult<()> {
-        diesel::insert_into(op_log::table).values(op).execute(conn).await.map(|_| ())
+        CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await.map(|_| ())
     }
 
     /// A user's operations, oldest first.

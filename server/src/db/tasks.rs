@@ -13,6 +13,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
+use super::cached::CacheBySql;
 use super::oplog::NewOp;
 use super::schema::{op_log, task_counts, tasks};
 
@@ -92,12 +93,9 @@ super::queries! {
     /// Creates a task, counts it in `task_counts` and logs the operation; returns its id.
     pub async fn create(conn: &mut Conn, task: &NewTask<'_>, op: &NewOp) -> QueryResult<i64> {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            let id: i64 = diesel::insert_into(tasks::table)
-                .values(task)
-                .returning(tasks::id)
-                .get_result(conn)
-                .await?;
-            diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+            let id: i64 =
+                CacheBySql(diesel::insert_into(tasks::table).values(task).returning(tasks::id)).get_result(conn).await?;
+            CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
             add_to_count(conn, task.user_id, 1).await?;
             Ok(id)
         })
@@ -136,27 +134,27 @@ super::queries! {
             // is a no-op and logs nothing.
             let changed = match (note, priority) {
                 (Some(n), Some(p)) => {
-                    diesel::update(target.filter(tasks::note.ne(n).or(tasks::priority.ne(p))))
-                        .set(changes)
+                    CacheBySql(diesel::update(target.filter(tasks::note.ne(n).or(tasks::priority.ne(p))))
+                        .set(changes))
                         .execute(conn)
                         .await?
                 }
                 (Some(n), None) => {
-                    diesel::update(target.filter(tasks::note.ne(n)))
-                        .set(changes)
+                    CacheBySql(diesel::update(target.filter(tasks::note.ne(n)))
+                        .set(changes))
                         .execute(conn)
                         .await?
                 }
                 (None, Some(p)) => {
-                    diesel::update(target.filter(tasks::priority.ne(p)))
-                        .set(changes)
+                    CacheBySql(diesel::update(target.filter(tasks::priority.ne(p)))
+                        .set(changes))
                         .execute(conn)
                         .await?
                 }
                 (None, None) => 0,
             };
             if changed > 0 {
-                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
                 return Ok(Updated::Changed);
             }
             let exists: Option<i64> = target.select(tasks::id).first(conn).await.optional()?;
@@ -180,13 +178,15 @@ super::queries! {
             let changed = if sources.is_empty() {
                 0
             } else {
-                diesel::update(target.filter(tasks::status.eq_any(sources)))
-                    .set((tasks::status.eq(status), tasks::updated_at.eq(op.created_at)))
-                    .execute(conn)
+                CacheBySql(
+                    diesel::update(target.filter(tasks::status.eq_any(sources)))
+                        .set((tasks::status.eq(status), tasks::updated_at.eq(op.created_at))),
+                )
+                .execute(conn)
                     .await?
             };
             if changed > 0 {
-                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
                 return Ok(StatusChange::Changed);
             }
             let current: Option<i16> =
@@ -216,7 +216,7 @@ super::queries! {
             .await?;
             if deleted > 0 {
                 let n = i64::try_from(deleted).unwrap_or(i64::MAX);
-                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
                 add_to_count(conn, user_id, -n).await?;
             }
             Ok(deleted)
@@ -229,13 +229,15 @@ super::queries! {
     /// the commit, and only writes that picked the same shard wait for it.
     pub async fn add_to_count(conn: &mut Conn, user_id: i64, n: i64) -> QueryResult<()> {
         let shard = rand::random_range(0..COUNT_SHARDS);
-        diesel::insert_into(task_counts::table)
-            .values((task_counts::user_id.eq(user_id), task_counts::shard.eq(shard), task_counts::tasks.eq(n)))
-            .on_conflict((task_counts::user_id, task_counts::shard))
-            .do_update()
-            .set(task_counts::tasks.eq(task_counts::tasks + n))
-            .execute(conn)
-            .await?;
+        CacheBySql(
+            diesel::insert_into(task_counts::table)
+                .values((task_counts::user_id.eq(user_id), task_counts::shard.eq(shard), task_counts::tasks.eq(n)))
+                .on_conflict((task_counts::user_id, task_counts::shard))
+                .do_update()
+                .set(task_counts::tasks.eq(task_counts::tasks + n)),
+        )
+        .execute(conn)
+        .await?;
         Ok(())
     }
 

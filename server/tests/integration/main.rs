@@ -20,5 +20,6 @@ mod migrations;
 mod parsing_fuzz;
 mod security;
 mod sessions;
+mod statements;
 mod tasks;
 mod upload;

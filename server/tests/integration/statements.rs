@@ -1,0 +1,77 @@
+//! Writes reuse their prepared statements on PostgreSQL. diesel marks every UPDATE, upsert and
+//! struct insert "unsafe to cache", and diesel-async then prepares such a statement on every
+//! call (one more round trip, one more plan); `db::cached::CacheBySql` keeps them. Seen from the
+//! one pooled connection: after many writes, each write statement is prepared exactly once.
+
+use diesel::sql_types::{BigInt, Text};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl as _;
+use server::db::oplog::NewOp;
+use server::db::tasks::NewTask;
+use server::db::Pool;
+
+use crate::common::{new_database, test_config, DbKind};
+
+#[derive(QueryableByName)]
+struct Prepared {
+    #[diesel(sql_type = Text)]
+    statement: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_prepared_once_and_reused() {
+    let database = new_database(DbKind::Postgres).await;
+    let mut config = test_config(&database.url);
+    config.db_pool_size = 1; // every query below runs on the one connection inspected at the end
+    let pool = Pool::connect(&database.url, &config.pool_options()).await.unwrap();
+    let user_id = server::app::add_user(&pool, "alice", "alice-password", 0, 0).await.unwrap();
+    let op = |endpoint: &'static str| NewOp {
+        user_id,
+        endpoint,
+        operation: "test",
+        request: "{}".to_owned(),
+        created_at: server::db::now_ms(),
+    };
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let input = format!("in{i}");
+        let task = NewTask {
+            user_id,
+            type_: "image",
+            status: 0,
+            priority: 1,
+            input: &input,
+            note: "",
+            created_at: 0,
+            updated_at: 0,
+        };
+        ids.push(server::db!(&pool, tasks::create(&task, &op("post_task"))).unwrap());
+    }
+    for (i, &id) in ids.iter().enumerate() {
+        let note = format!("note {i}");
+        server::db!(&pool, tasks::update(user_id, id, Some(note.as_str()), None, &op("put_task"))).unwrap();
+        server::db!(&pool, tasks::set_status(user_id, id, 2, &op("put_task_status"))).unwrap();
+    }
+    server::db!(&pool, tasks::delete(user_id, &ids[..2], &op("delete_task"))).unwrap();
+    assert_eq!(server::db!(&pool, tasks::count(user_id)).unwrap(), 3);
+
+    let Pool::Postgres(pg) = &pool else { unreachable!() };
+    let mut conn = pg.get().await.unwrap();
+    let prepared: Vec<Prepared> = diesel::sql_query(
+        "SELECT split_part(statement, ' (', 1) AS statement, count(*) AS n FROM pg_prepared_statements \
+         WHERE statement ~ '^(INSERT|UPDATE)' GROUP BY 1 ORDER BY 1",
+    )
+    .load(&mut *conn)
+    .await
+    .unwrap();
+    let prepared: Vec<(String, i64)> = prepared.into_iter().map(|p| (p.statement, p.n)).collect();
+    // Each distinct write statement once: op_log (one text for all), tasks, task_counts, the two
+    // UPDATEs. Without the cache they are closed after each use and none would be listed.
+    for table in ["INSERT INTO \"op_log\"", "INSERT INTO \"tasks\"", "INSERT INTO \"task_counts\""] {
+        assert!(prepared.iter().any(|(s, n)| s == table && *n == 1), "{table} prepared once: {prepared:?}");
+    }
+    let updates: i64 = prepared.iter().filter(|(s, _)| s.starts_with("UPDATE")).map(|(_, n)| n).sum();
+    assert_eq!(updates, 2, "the note update and the status update, once each: {prepared:?}");
+}
