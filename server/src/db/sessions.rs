@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
+use super::cached::CacheBySql;
 use super::oplog::NewOp;
 use super::schema::{login_failures, op_log, sessions, users};
 use super::users::User;
@@ -82,7 +83,7 @@ super::queries! {
                 diesel::delete(login_failures::table.filter(login_failures::name.eq(name)))
                     .execute(conn)
                     .await?;
-                diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
                 Ok(id)
         })
         .await
@@ -104,8 +105,7 @@ super::queries! {
 
     /// Records that the session was used at `now`.
     pub async fn touch(conn: &mut Conn, id: i64, now: i64) -> QueryResult<()> {
-        diesel::update(sessions::table.find(id))
-            .set(sessions::last_seen_at.eq(now))
+        CacheBySql(diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)))
             .execute(conn)
             .await
             .map(|_| ())
@@ -121,7 +121,7 @@ super::queries! {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
                 let deleted = diesel::delete(sessions::table.find(id)).execute(conn).await?;
                 if deleted > 0 {
-                    diesel::insert_into(op_log::table).values(op).execute(conn).await?;
+                    CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
                 }
                 Ok(())
         })
@@ -162,7 +162,7 @@ super::queries! {
     ) -> QueryResult<i64> {
         use diesel::dsl::case_when;
         let in_window = login_failures::first_failed_at.gt(window_start);
-        diesel::insert_into(login_failures::table)
+        CacheBySql(diesel::insert_into(login_failures::table)
             .values((
                 login_failures::name.eq(name),
                 login_failures::failures.eq(1),
@@ -176,7 +176,7 @@ super::queries! {
                 login_failures::first_failed_at.eq(case_when(in_window, login_failures::first_failed_at)
                     .otherwise(now)),
             ))
-            .returning(login_failures::failures)
+            .returning(login_failures::failures))
             .get_result(conn)
             .await
     }
