@@ -183,7 +183,7 @@ super::queries! {
                         .set((tasks::status.eq(status), tasks::updated_at.eq(op.created_at))),
                 )
                 .execute(conn)
-                    .await?
+                .await?
             };
             if changed > 0 {
                 CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
