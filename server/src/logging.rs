@@ -8,7 +8,7 @@
 mod batch;
 
 use std::collections::HashMap;
-use std::io::{IsTerminal as _, Write};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
@@ -125,12 +125,9 @@ impl<W: Write> Drop for WholeLines<W> {
 pub fn logger(config: &Config, users: RequestUsers) -> anyhow::Result<Logger> {
     let level = parse_level(&config.log_level)?;
     let format: Box<dyn Drain<Ok = (), Err = slog::Never> + Send> = match config.log_format {
-        LogFormat::Terminal if std::io::stderr().is_terminal() => {
-            // Someone is watching: colours, written as they come; their terminal is the
-            // bottleneck anyway.
-            let decorator = slog_term::TermDecorator::new().stderr().build();
-            Box::new(slog_term::FullFormat::new(decorator).build().fuse())
-        }
+        // Plain text, no colours, also on a terminal: a terminal that stops reading (scrolled
+        // back, paused with Ctrl-S) must not stop the requests, and only the writer thread
+        // ever waits on stderr.
         LogFormat::Terminal => {
             let sink = batch::start(std::io::stderr()).context("starting the log writer")?;
             let decorator = slog_term::PlainDecorator::new(WholeLines::new(sink));
