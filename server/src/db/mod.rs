@@ -37,18 +37,21 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Compiles the query functions inside it once per backend: `mod sqlite` and `mod postgres`,
-/// each with `Conn` bound to that backend's connection type.
+/// each with `Conn` bound to that backend's connection type and `oplog` naming the same
+/// backend's operation-log queries (so a write appends its row with `oplog::append`).
 macro_rules! queries {
     ($($item:item)*) => {
         pub mod sqlite {
             #![allow(unused_imports)]
             use super::*;
+            use $crate::db::oplog::sqlite as oplog;
             pub type Conn = $crate::db::SqliteConn;
             $($item)*
         }
         pub mod postgres {
             #![allow(unused_imports)]
             use super::*;
+            use $crate::db::oplog::postgres as oplog;
             pub type Conn = $crate::db::PgConn;
             $($item)*
         }

@@ -5,7 +5,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::cached::CacheBySql;
 use super::oplog::NewOp;
-use super::schema::{login_failures, op_log, sessions, users};
+use super::schema::{login_failures, sessions, users};
 use super::users::User;
 
 /// A session row.
@@ -83,7 +83,7 @@ super::queries! {
                 diesel::delete(login_failures::table.filter(login_failures::name.eq(name)))
                     .execute(conn)
                     .await?;
-                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
+                oplog::append(conn, op).await?;
                 Ok(id)
         })
         .await
@@ -121,7 +121,7 @@ super::queries! {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
                 let deleted = diesel::delete(sessions::table.find(id)).execute(conn).await?;
                 if deleted > 0 {
-                    CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
+                    oplog::append(conn, op).await?;
                 }
                 Ok(())
         })

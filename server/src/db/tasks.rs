@@ -15,7 +15,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::cached::CacheBySql;
 use super::oplog::NewOp;
-use super::schema::{op_log, task_counts, tasks};
+use super::schema::{task_counts, tasks};
 
 /// A task in full.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -95,7 +95,7 @@ super::queries! {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
             let id: i64 =
                 CacheBySql(diesel::insert_into(tasks::table).values(task).returning(tasks::id)).get_result(conn).await?;
-            CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
+            oplog::append(conn, op).await?;
             add_to_count(conn, task.user_id, 1).await?;
             Ok(id)
         })
@@ -154,7 +154,7 @@ super::queries! {
                 (None, None) => 0,
             };
             if changed > 0 {
-                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
+                oplog::append(conn, op).await?;
                 return Ok(Updated::Changed);
             }
             let exists: Option<i64> = target.select(tasks::id).first(conn).await.optional()?;
@@ -186,7 +186,7 @@ super::queries! {
                 .await?
             };
             if changed > 0 {
-                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
+                oplog::append(conn, op).await?;
                 return Ok(StatusChange::Changed);
             }
             let current: Option<i16> =
@@ -216,7 +216,7 @@ super::queries! {
             .await?;
             if deleted > 0 {
                 let n = i64::try_from(deleted).unwrap_or(i64::MAX);
-                CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await?;
+                oplog::append(conn, op).await?;
                 add_to_count(conn, user_id, -n).await?;
             }
             Ok(deleted)
