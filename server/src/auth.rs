@@ -58,13 +58,17 @@ pub fn new_password() -> String {
 
 /// What the database stores of a token: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = sha2::Sha256::digest(token.as_bytes());
-    // Every authenticated request hashes its token: no `format!` per byte.
-    let mut hex = String::with_capacity(2 * digest.len());
-    for b in digest {
-        hex.push(char::from(HEX[usize::from(b >> 4)]));
-        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    hex(&sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hex of `bytes` (token hashes, upload names). Every authenticated request hashes its
+/// token: one allocation, no `format!` per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
     hex
 }

@@ -23,6 +23,7 @@ use sha2::Digest as _;
 use tokio::io::AsyncWriteExt as _;
 
 use super::{authenticate, db_failure, Ctx};
+use crate::auth::hex;
 use crate::db::{self, oplog::NewOp};
 
 /// After a refusal, how much more of the body is read and discarded before closing.
@@ -292,14 +293,6 @@ fn store_bytes(dir: &Path, bytes: &[u8], target: &Path) -> Result<(), (&'static 
     std::fs::rename(&temp.path, target).map_err(|e| ("renaming a temporary file", e))?;
     temp.kept = true;
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 pub async fn get_upload(rqctx: Ctx, path: UploadPath) -> Result<http::Response<dropshot::Body>, ApiError> {

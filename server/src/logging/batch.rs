@@ -30,24 +30,19 @@ struct Pending {
     closed: bool,
 }
 
-/// The writing end, one per formatter: `write` takes whole lines (see [`super::WholeLines`]).
+/// The writing end (one, owned by the formatter): `write` takes whole lines (see
+/// [`super::WholeLines`]). Dropping it stops the writer thread after a last write.
 pub struct Sink {
     shared: Arc<Shared>,
-    /// Dropping the last sink stops the writer thread after it has written everything.
-    writer: Arc<WriterThread>,
+    thread: Option<JoinHandle<()>>,
 }
 
-struct WriterThread {
-    shared: Arc<Shared>,
-    handle: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Drop for WriterThread {
+impl Drop for Sink {
     fn drop(&mut self) {
         self.shared.pending.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
         self.shared.wake.notify_one();
-        if let Some(handle) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = handle.join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -56,7 +51,7 @@ impl Drop for WriterThread {
 pub fn start<W: Write + Send + 'static>(mut out: W) -> std::io::Result<Sink> {
     let shared = Arc::new(Shared { pending: Mutex::default(), wake: Condvar::new(), dropped: AtomicU64::new(0) });
     let thread_shared = shared.clone();
-    let handle = std::thread::Builder::new().name("log-writer".into()).spawn(move || {
+    let thread = std::thread::Builder::new().name("log-writer".into()).spawn(move || {
         let shared = thread_shared;
         let mut batch = Vec::new();
         loop {
@@ -85,14 +80,7 @@ pub fn start<W: Write + Send + 'static>(mut out: W) -> std::io::Result<Sink> {
             }
         }
     })?;
-    let writer = Arc::new(WriterThread { shared: shared.clone(), handle: Mutex::new(Some(handle)) });
-    Ok(Sink { shared, writer })
-}
-
-impl Clone for Sink {
-    fn clone(&self) -> Self {
-        Sink { shared: self.shared.clone(), writer: self.writer.clone() }
-    }
+    Ok(Sink { shared, thread: Some(thread) })
 }
 
 impl Write for Sink {
