@@ -554,6 +554,34 @@ fn pgbench(
         .with_context(|| format!("no tps in pgbench's output:\n{text}"))
 }
 
+/// How many times per second `threads` threads together can do `op` (given the thread's number
+/// and how many it has done) for the run's duration: the L_work measurements.
+fn ops_per_second(
+    plan: &Plan,
+    threads: u32,
+    op: impl Fn(u32, u64) -> std::io::Result<()> + Sync,
+) -> std::io::Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs(u64::from(plan.secs));
+    let started = Instant::now();
+    let done: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let op = &op;
+                scope.spawn(move || -> std::io::Result<u64> {
+                    let mut n = 0u64;
+                    while Instant::now() < deadline {
+                        op(t, n)?;
+                        n += 1;
+                    }
+                    Ok(n)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("an L_work thread panicked")).sum::<std::io::Result<u64>>()
+    })?;
+    Ok(done as f64 / started.elapsed().as_secs_f64())
+}
+
 /// L_work of upload: what its file work alone can do at `clients` concurrency, per second — the
 /// steps of the server's small-upload path (`server/src/http/upload.rs`, `store_bytes`): a new
 /// temporary file in the upload folder's file system, the bytes written, fsync, rename onto the
@@ -562,32 +590,16 @@ fn file_limit(plan: &Plan, bytes: &[u8], clients: u32) -> Result<f64> {
     let dir = plan.work.join("file-limit");
     std::fs::create_dir_all(&dir)?;
     let target = dir.join("stored.png");
-    let deadline = Instant::now() + Duration::from_secs(u64::from(plan.secs));
-    let started = Instant::now();
-    let done: u64 = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..clients)
-            .map(|t| {
-                let (dir, target) = (&dir, &target);
-                scope.spawn(move || -> std::io::Result<u64> {
-                    let mut n = 0u64;
-                    while Instant::now() < deadline {
-                        let temp = dir.join(format!(".upload-{t}-{n}.tmp"));
-                        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
-                        file.write_all(bytes)?;
-                        file.sync_all()?;
-                        drop(file);
-                        std::fs::rename(&temp, target)?;
-                        n += 1;
-                    }
-                    Ok(n)
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().expect("a file-limit thread panicked")).sum::<std::io::Result<u64>>()
+    let rate = ops_per_second(plan, clients, |t, n| {
+        let temp = dir.join(format!(".upload-{t}-{n}.tmp"));
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, &target)
     })?;
-    let secs = started.elapsed().as_secs_f64();
     std::fs::remove_dir_all(&dir)?;
-    Ok(done as f64 / secs)
+    Ok(rate)
 }
 
 fn cores() -> u32 {
@@ -603,26 +615,11 @@ fn argon2_limit(plan: &Plan, clients: u32) -> Result<f64> {
         .hash_password(PASSWORD.as_bytes())
         .map_err(|e| anyhow::anyhow!("hashing the bench password: {e}"))?
         .to_string();
-    let deadline = Instant::now() + Duration::from_secs(u64::from(plan.secs));
-    let started = Instant::now();
-    let done: u64 = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..clients.min(cores()))
-            .map(|_| {
-                let hash = &hash;
-                scope.spawn(move || {
-                    let parsed = PasswordHash::new(hash).expect("a hash argon2 just made parses");
-                    let mut n = 0u64;
-                    while Instant::now() < deadline {
-                        assert!(argon2::Argon2::default().verify_password(PASSWORD.as_bytes(), &parsed).is_ok());
-                        n += 1;
-                    }
-                    n
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().expect("an argon2 thread panicked")).sum()
-    });
-    Ok(done as f64 / started.elapsed().as_secs_f64())
+    let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("parsing the bench hash: {e}"))?;
+    Ok(ops_per_second(plan, clients.min(cores()), |_, _| {
+        assert!(argon2::Argon2::default().verify_password(PASSWORD.as_bytes(), &parsed).is_ok());
+        Ok(())
+    })?)
 }
 
 /// A small real PNG (16×16, a colour gradient, 463 bytes): what the upload endpoint stores.
