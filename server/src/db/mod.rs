@@ -17,6 +17,7 @@ pub mod cached;
 pub mod oplog;
 pub mod schema;
 pub mod sessions;
+mod sqlite_plans;
 pub mod tasks;
 pub mod users;
 
@@ -222,6 +223,7 @@ fn sqlite_setup(
 {
     move |url: &str| {
         let path = sqlite_path(url).to_owned();
+        sqlite_plans::enable_for_new_connections();
         Box::pin(async move {
             let mut conn = SqliteConn::establish(&path).await?;
             conn.batch_execute(&format!(
