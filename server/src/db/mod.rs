@@ -38,27 +38,58 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Compiles the query functions inside it once per backend: `mod sqlite` and `mod postgres`,
-/// each with `Conn` bound to that backend's connection type and `oplog` naming the same
-/// backend's operation-log queries (so a write appends its row with `oplog::append`).
+/// each with `Conn` bound to that backend's connection type, `Shared` to a connection several
+/// statements can be in flight on (see [`pipeline_postgres!`]), `oplog` naming the same backend's
+/// operation-log queries (so a write appends its row with `oplog::append`), `session_queries` its
+/// session queries and `pipeline!` its way of running independent statements together.
 macro_rules! queries {
     ($($item:item)*) => {
         pub mod sqlite {
             #![allow(unused_imports)]
             use super::*;
             use $crate::db::oplog::sqlite as oplog;
+            use $crate::db::sessions::sqlite as session_queries;
+            use $crate::db::pipeline_sqlite as pipeline;
             pub type Conn = $crate::db::SqliteConn;
+            pub type Shared<'a> = &'a mut $crate::db::SqliteConn;
             $($item)*
         }
         pub mod postgres {
             #![allow(unused_imports)]
             use super::*;
             use $crate::db::oplog::postgres as oplog;
+            use $crate::db::sessions::postgres as session_queries;
+            use $crate::db::pipeline_postgres as pipeline;
             pub type Conn = $crate::db::PgConn;
+            pub type Shared<'a> = &'a $crate::db::PgConn;
             $($item)*
         }
     };
 }
 pub(crate) use queries;
+
+/// `pipeline!(conn; f(a), g(b, c))` on PostgreSQL: runs the query functions (each taking a
+/// [`Shared`](sessions::postgres::Shared) connection first) with all their statements in flight
+/// at once — one round trip instead of one each (tokio-postgres writes the queued statements
+/// together and PostgreSQL answers them in order). Evaluates to `QueryResult<(F, G)>`. For
+/// independent reads only: nothing orders their effects.
+macro_rules! pipeline_postgres {
+    ($conn:expr; $($($f:ident)::+ ( $($arg:expr),* $(,)? )),+ $(,)?) => {{
+        let shared: &$crate::db::PgConn = &*$conn;
+        futures_util::try_join!($($($f)::+(shared, $($arg),*)),+)
+    }};
+}
+pub(crate) use pipeline_postgres;
+
+/// [`pipeline_postgres!`] on SQLite: one statement after the other (SQLite runs in-process, there
+/// is no round trip to save).
+macro_rules! pipeline_sqlite {
+    ($conn:expr; $($($f:ident)::+ ( $($arg:expr),* $(,)? )),+ $(,)?) => {{
+        let conn: &mut $crate::db::SqliteConn = &mut *$conn;
+        Ok::<_, diesel::result::Error>(($($($f)::+(&mut *conn, $($arg),*).await?,)+))
+    }};
+}
+pub(crate) use pipeline_sqlite;
 
 /// `db!(pool, users::find_by_name(name))`: checks a connection out of `pool` and runs the query
 /// of the pool's backend on it. Evaluates to `Result<T, DbError>`.

@@ -34,6 +34,17 @@ pub struct Limits {
     pub lifetime_ms: i64,
 }
 
+/// The user id of the session of a token hash, as a scalar subquery (`NULL` for none): reads
+/// that run in the same round trip as the session lookup are scoped by it, since they cannot wait
+/// for its answer; their rows are used only once the session has been checked. Scalar, not
+/// `IN (…)`: PostgreSQL then computes it once and pages along `tasks_user_id_id`; as a semi-join
+/// it walked the primary key backwards and filtered (measured, 200k tasks of 101 users: a page of
+/// a user without tasks 52 ms, a full scan, against 0.03 ms).
+#[diesel::dsl::auto_type]
+pub fn user_of_token<'a>(token_hash: &'a str) -> _ {
+    sessions::table.filter(sessions::token_hash.eq(token_hash)).select(sessions::user_id).single_value()
+}
+
 super::queries! {
     /// Opens a session for a successful login: inserts it, drops the user's expired sessions,
     /// revokes their oldest sessions beyond `limits.max_per_user`, forgets the name's failed
@@ -89,16 +100,17 @@ super::queries! {
         .await
     }
 
-    /// The session of a token hash, with its user.
+    /// The session of a token hash, with its user. On a [`Shared`] connection: reads run it in
+    /// the same round trip as their own statements (`pipeline!`).
     pub async fn find_by_token(
-        conn: &mut Conn,
+        mut conn: Shared<'_>,
         token_hash: &str,
     ) -> QueryResult<Option<(Session, User)>> {
         sessions::table
             .inner_join(users::table)
             .filter(sessions::token_hash.eq(token_hash))
             .select((Session::as_select(), User::as_select()))
-            .first(conn)
+            .first(&mut conn)
             .await
             .optional()
     }

@@ -16,6 +16,8 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use super::cached::CacheBySql;
 use super::oplog::NewOp;
 use super::schema::{task_counts, tasks};
+use super::sessions::{user_of_token, Session};
+use super::users::User;
 
 /// A task in full.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -289,5 +291,71 @@ super::queries! {
     /// The real count of the user's tasks (`count(*)`): tests check `task_counts` against it.
     pub async fn count_rows(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
         tasks::table.filter(tasks::user_id.eq(user_id)).count().get_result(conn).await
+    }
+
+    /// The detail: the session of `token_hash` with its user, and that user's task `id`, in one
+    /// round trip. The caller checks the session before using the task.
+    pub async fn find_with_session(
+        conn: &mut Conn,
+        token_hash: &str,
+        id: i64,
+    ) -> QueryResult<(Option<(Session, User)>, Option<Task>)> {
+        pipeline!(conn; session_queries::find_by_token(token_hash), find_of_token(token_hash, id))
+    }
+
+    /// Task `id` of the user of the session `token_hash`, if any.
+    pub async fn find_of_token(mut conn: Shared<'_>, token_hash: &str, id: i64) -> QueryResult<Option<Task>> {
+        tasks::table
+            .filter(tasks::id.eq(id))
+            .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
+            .select(Task::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+    }
+
+    /// The list: the session of `token_hash` with its user, that user's task count and one page
+    /// of their tasks (newest first), in one round trip. The caller checks the session before
+    /// using the rest.
+    pub async fn list_with_session(
+        conn: &mut Conn,
+        token_hash: &str,
+        offset: i64,
+        limit: i64,
+    ) -> QueryResult<(Option<(Session, User)>, i64, Vec<TaskRow>)> {
+        pipeline!(
+            conn;
+            session_queries::find_by_token(token_hash),
+            count_of_token(token_hash),
+            page_of_token(token_hash, offset, limit),
+        )
+    }
+
+    /// The task count of the user of the session `token_hash` (0 for no session).
+    pub async fn count_of_token(mut conn: Shared<'_>, token_hash: &str) -> QueryResult<i64> {
+        let shards: Vec<i64> = task_counts::table
+            .filter(task_counts::user_id.nullable().eq(user_of_token(token_hash)))
+            .select(task_counts::tasks)
+            .load(&mut conn)
+            .await?;
+        Ok(shards.iter().sum())
+    }
+
+    /// One page of the tasks of the user of the session `token_hash`, newest first (index
+    /// `tasks_user_id_id`).
+    pub async fn page_of_token(
+        mut conn: Shared<'_>,
+        token_hash: &str,
+        offset: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<TaskRow>> {
+        tasks::table
+            .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
+            .order(tasks::id.desc())
+            .offset(offset)
+            .limit(limit)
+            .select(TaskRow::as_select())
+            .load(&mut conn)
+            .await
     }
 }

@@ -26,7 +26,7 @@ use dropshot::{HttpResponseOk, RequestContext};
 use slog::Logger;
 
 use crate::config::Config;
-use crate::db::{self, DbError, Pool};
+use crate::db::{self, sessions::Session, users::User, DbError, Pool};
 use crate::logging::RequestUsers;
 
 /// What every handler can reach.
@@ -72,16 +72,31 @@ pub struct Caller {
 /// revoked, idle too long, past its lifetime or of a disabled user → 401/10103. Refreshes the
 /// session's "last seen" time when it is older than `last_seen_interval_secs`.
 pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
+    let hash = session_token_hash(rqctx)?;
+    let found =
+        crate::db!(&rqctx.context().pool, sessions::find_by_token(&hash)).map_err(|e| db_failure(&rqctx.log, e))?;
+    admit(rqctx, found).await
+}
+
+/// The hash of the request's session token (what `sessions` stores); 401/10101 without a token.
+/// Reads that look the session up in the same round trip as their own statements start here,
+/// then pass what they found to [`admit`].
+pub fn session_token_hash(rqctx: &Ctx) -> Result<String, ApiError> {
+    let cookie_name = &rqctx.context().config.cookie_name;
+    match crate::auth::request_token(rqctx.request.headers(), cookie_name) {
+        Some(token) => Ok(crate::auth::token_hash(&token)),
+        None => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            format!("no session token: log in, then send the x-auth-token header or the {cookie_name} cookie"),
+        )),
+    }
+}
+
+/// The caller, if the session found for the request's token is one: the rest of
+/// [`authenticate`].
+pub async fn admit(rqctx: &Ctx, found: Option<(Session, User)>) -> Result<Caller, ApiError> {
     let cx = rqctx.context();
     let config = &cx.config;
-    let Some(token) = crate::auth::request_token(rqctx.request.headers(), &config.cookie_name) else {
-        return Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            format!("no session token: log in, then send the x-auth-token header or the {} cookie", config.cookie_name),
-        ));
-    };
-    let hash = crate::auth::token_hash(&token);
-    let found = crate::db!(&cx.pool, sessions::find_by_token(&hash)).map_err(|e| db_failure(&rqctx.log, e))?;
     let expired = || ApiError::new(ErrorCode::SessionExpired, "session expired; log in again");
     let Some((session, user)) = found else {
         return Err(expired());
@@ -98,6 +113,23 @@ pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
     }
     cx.request_users.set(&rqctx.request_id, user.id);
     Ok(Caller { session_id: session.id, user_id: user.id, name: user.name })
+}
+
+/// The request's query string when it parses and passes `check`; otherwise the session's error
+/// if it has one (401 comes before 400), else the query's. For reads that need their parameters
+/// before they can send the session lookup together with their own statements.
+pub async fn query_before_session<T>(
+    rqctx: &Ctx,
+    query: LazyQuery<T>,
+    check: impl FnOnce(&T) -> Result<(), ApiError>,
+) -> Result<T, ApiError> {
+    match query.parse().and_then(|q| check(&q).map(|()| q)) {
+        Ok(query) => Ok(query),
+        Err(refused) => {
+            authenticate(rqctx).await?;
+            Err(refused)
+        }
+    }
 }
 
 pub fn secs_to_ms(secs: u64) -> i64 {

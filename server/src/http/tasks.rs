@@ -12,7 +12,7 @@ use backend_api::{
 use dropshot::HttpResponseOk;
 use serde::Serialize;
 
-use super::{authenticate, db_failure, Caller, Ctx};
+use super::{admit, authenticate, db_failure, query_before_session, session_token_hash, Caller, Ctx};
 use crate::db::{
     self,
     oplog::NewOp,
@@ -36,6 +36,19 @@ fn status_name(status: i64) -> &'static str {
         3 => "cancelled",
         _ => "unknown",
     }
+}
+
+/// `get_tasks`' offset and limit: not negative, limit at most [`MAX_LIMIT`].
+fn check_page_bounds(offset: i64, limit: i64) -> Result<(), ApiError> {
+    for (name, value) in [("offset", offset), ("limit", limit)] {
+        if value < 0 {
+            return Err(ApiError::invalid_request(format!("{name} {value}: must not be negative")));
+        }
+    }
+    if limit > MAX_LIMIT {
+        return Err(ApiError::new(ErrorCode::OverMaxLimit, format!("limit {limit}: at most {MAX_LIMIT}")));
+    }
+    Ok(())
 }
 
 fn not_found(id: i64) -> ApiError {
@@ -101,12 +114,15 @@ pub async fn post_task(rqctx: Ctx, body: LazyBody<PostTaskRequest>) -> Result<Ht
     Ok(HttpResponseOk(Envelope::ok("ok")))
 }
 
+/// The session lookup and the task's read go to the database together (one round trip); the
+/// task is used only once the session is known to be good.
 pub async fn get_task(rqctx: Ctx, query: LazyQuery<GetTaskQuery>) -> Result<HttpResponseOk<GetTaskResponse>, ApiError> {
-    let caller = authenticate(&rqctx).await?;
-    let id = query.parse()?.id;
-    let task = crate::db!(&rqctx.context().pool, tasks::find(caller.user_id, id))
-        .map_err(|e| db_failure(&rqctx.log, e))?
-        .ok_or_else(|| not_found(id))?;
+    let id = query_before_session(&rqctx, query, |_| Ok(())).await?.id;
+    let hash = session_token_hash(&rqctx)?;
+    let (session, task) = crate::db!(&rqctx.context().pool, tasks::find_with_session(&hash, id))
+        .map_err(|e| db_failure(&rqctx.log, e))?;
+    admit(&rqctx, session).await?;
+    let task = task.ok_or_else(|| not_found(id))?;
     Ok(HttpResponseOk(GetTaskResponse {
         code: 0,
         msg: "ok".to_owned(),
@@ -186,22 +202,18 @@ pub async fn delete_task(rqctx: Ctx, body: LazyBody<DeleteTaskRequest>) -> Resul
     Ok(HttpResponseOk(Envelope::ok("ok")))
 }
 
+/// Like `get_task`, one round trip: session, count and page together.
 pub async fn get_tasks(
     rqctx: Ctx,
     query: LazyQuery<GetTasksQuery>,
 ) -> Result<HttpResponseOk<GetTasksResponse>, ApiError> {
-    let caller = authenticate(&rqctx).await?;
-    let GetTasksQuery { offset, limit } = query.parse()?;
-    for (name, value) in [("offset", offset), ("limit", limit)] {
-        if value < 0 {
-            return Err(ApiError::invalid_request(format!("{name} {value}: must not be negative")));
-        }
-    }
-    if limit > MAX_LIMIT {
-        return Err(ApiError::new(ErrorCode::OverMaxLimit, format!("limit {limit}: at most {MAX_LIMIT}")));
-    }
-    let (total, rows) = crate::db!(&rqctx.context().pool, tasks::list(caller.user_id, offset, limit))
-        .map_err(|e| db_failure(&rqctx.log, e))?;
+    let GetTasksQuery { offset, limit } =
+        query_before_session(&rqctx, query, |q| check_page_bounds(q.offset, q.limit)).await?;
+    let hash = session_token_hash(&rqctx)?;
+    let pool = &rqctx.context().pool;
+    let (session, total, rows) =
+        crate::db!(pool, tasks::list_with_session(&hash, offset, limit)).map_err(|e| db_failure(&rqctx.log, e))?;
+    let caller = admit(&rqctx, session).await?;
     let items = rows
         .into_iter()
         .map(|t| TaskItem {

@@ -18,6 +18,7 @@ mod instances;
 mod login;
 mod migrations;
 mod parsing_fuzz;
+mod round_trips;
 mod security;
 mod sessions;
 mod statements;

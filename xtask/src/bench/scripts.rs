@@ -156,6 +156,9 @@ const AUTH: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, u.id, 
      u.perm, u.disabled, u.created_at FROM sessions s INNER JOIN users u ON s.user_id = u.id \
      WHERE s.token_hash = :h LIMIT 1;\n";
 
+/// The token's user as reads that go out with the session lookup name it.
+const USER_OF_TOKEN: &str = "(SELECT user_id FROM sessions WHERE token_hash = :h)";
+
 const OPLOG: &str = "INSERT INTO op_log (user_id, endpoint, operation, request, created_at) \
      VALUES (:uid, 'bench', 'bench', '{\"id\":1}', :now);\n";
 
@@ -193,13 +196,17 @@ pub fn pgbench(endpoint: &str) -> String {
              {COUNT}\
              COMMIT;\n"
         ),
+        // Reads send the session lookup and their own statements together (`pipeline!`), their
+        // rows scoped by the token's user (`sessions::user_of_token`).
         "detail" => format!(
-            "\\set id random(:lo, :hi)\n{AUTH}\
-             SELECT id, type, status, priority, input, result, note FROM tasks WHERE id = :id AND user_id = :uid LIMIT 1;\n"
+            "\\set id random(:lo, :hi)\n\\startpipeline\n{AUTH}\
+             SELECT id, type, status, priority, input, result, note FROM tasks WHERE id = :id AND user_id = {USER_OF_TOKEN} LIMIT 1;\n\
+             \\endpipeline\n"
         ),
         "list" => format!(
-            "{AUTH}SELECT tasks FROM task_counts WHERE user_id = :uid;\n\
-             SELECT id, type, status, priority, note FROM tasks WHERE user_id = :uid ORDER BY id DESC LIMIT 20 OFFSET 0;\n"
+            "\\startpipeline\n{AUTH}SELECT tasks FROM task_counts WHERE user_id = {USER_OF_TOKEN};\n\
+             SELECT id, type, status, priority, note FROM tasks WHERE user_id = {USER_OF_TOKEN} ORDER BY id DESC LIMIT 20 OFFSET 0;\n\
+             \\endpipeline\n"
         ),
         "update" => format!(
             "\\set id random(:lo, :hi)\n\\set r random(1, 1000000000)\n{AUTH}BEGIN;\n\

@@ -1,0 +1,119 @@
+//! Reads make one round trip to PostgreSQL: the session lookup goes out together with the read's
+//! own statements (`pipeline!` in `server/src/db`). Seen from a TCP proxy between the server and
+//! PostgreSQL that counts how often the server starts talking again after PostgreSQL answered.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::common::{expect_ok, new_database, postgres_available, DbKind, TestDb, TestServer};
+
+/// Counts round trips: a burst of bytes from the server after PostgreSQL last spoke is one.
+/// While counting, PostgreSQL's answers are held back 20 ms: statements sent together (µs apart)
+/// land in one burst, statements that waited for an answer cannot.
+#[derive(Default)]
+struct RoundTrips {
+    counting: AtomicBool,
+    count: AtomicU64,
+}
+
+const CLIENT_SPOKE: u8 = 0;
+const DATABASE_SPOKE: u8 = 1;
+
+impl RoundTrips {
+    /// The round trips made while `f` runs.
+    async fn during<F: std::future::Future>(&self, f: F) -> (u64, F::Output) {
+        self.count.store(0, Ordering::SeqCst);
+        self.counting.store(true, Ordering::SeqCst);
+        let out = f.await;
+        self.counting.store(false, Ordering::SeqCst);
+        (self.count.load(Ordering::SeqCst), out)
+    }
+}
+
+/// A proxy on an ephemeral loopback port in front of `upstream` (host:port).
+async fn proxy(upstream: String, trips: Arc<RoundTrips>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let database = TcpStream::connect(&upstream).await.unwrap();
+            let (mut client_rx, mut client_tx) = client.into_split();
+            let (mut db_rx, mut db_tx) = database.into_split();
+            let last = Arc::new(AtomicU8::new(DATABASE_SPOKE));
+            let (trips_up, last_up) = (trips.clone(), last.clone());
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n @ 1..) = client_rx.read(&mut buf).await {
+                    if last_up.swap(CLIENT_SPOKE, Ordering::SeqCst) == DATABASE_SPOKE
+                        && trips_up.counting.load(Ordering::SeqCst)
+                    {
+                        trips_up.count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if db_tx.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let trips = trips.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n @ 1..) = db_rx.read(&mut buf).await {
+                    if trips.counting.load(Ordering::SeqCst) {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    last.store(DATABASE_SPOKE, Ordering::SeqCst);
+                    if client_tx.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_make_one_round_trip_to_postgres() {
+    if !postgres_available() {
+        return;
+    }
+    let database = new_database(DbKind::Postgres).await;
+    // postgres://user@127.0.0.1:PORT/db → the same database through the proxy.
+    let (head, tail) = database.url.rsplit_once('@').unwrap();
+    let (host_port, path) = tail.split_once('/').unwrap();
+    let trips = Arc::new(RoundTrips::default());
+    let port = proxy(host_port.to_owned(), trips.clone()).await;
+    let s = TestServer::start_on(TestDb::at(format!("{head}@127.0.0.1:{port}/{path}")), |c| c.db_pool_size = 1).await;
+    s.add_user("alice", "alice-password").await;
+    let token = s.token("alice", "alice-password").await;
+    for i in 0..3 {
+        let body = serde_json::json!({"type": "image", "input": format!("https://example.com/{i}.png")});
+        let created = s.client.post(s.url("task")).header("x-auth-token", &token).json(&body).send().await.unwrap();
+        expect_ok(created).await;
+    }
+    let get = |path: &str| s.client.get(s.url(path)).header("x-auth-token", &token).send();
+    // Counted from the second time on: the first use of a statement on a connection prepares it
+    // (one statement after the other). One pooled connection, so one warm-up suffices.
+    for path in ["hola", "tasks?offset=0&limit=2", "task?id=1"] {
+        get(path).await.unwrap();
+    }
+
+    let (hola, response) = trips.during(get("hola")).await;
+    expect_ok(response.unwrap()).await;
+    assert_eq!(hola, 1, "hola: the session lookup");
+
+    let (list, response) = trips.during(get("tasks?offset=0&limit=2")).await;
+    let body = expect_ok(response.unwrap()).await;
+    assert_eq!((body["total"].as_i64(), body["items"].as_array().map(Vec::len)), (Some(3), Some(2)), "{body}");
+    assert_eq!(list, 1, "list: session, count and page together");
+
+    let id = body["items"][0]["id"].as_i64().unwrap();
+    let (detail, response) = trips.during(get(&format!("task?id={id}"))).await;
+    let body = expect_ok(response.unwrap()).await;
+    assert_eq!(body["data"]["id"].as_i64(), Some(id), "{body}");
+    assert_eq!(detail, 1, "detail: session and task together");
+}
