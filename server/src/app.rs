@@ -16,6 +16,7 @@ use crate::logging::RequestUsers;
 pub struct Server {
     http: HttpServer<Arc<ServerContext>>,
     pub pool: Pool,
+    housekeeping: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
@@ -41,12 +42,14 @@ impl Server {
             default_handler_task_mode: dropshot::HandlerTaskMode::Detached,
             ..ConfigDropshot::default()
         };
-        let context = Arc::new(ServerContext { pool: pool.clone(), config: Arc::new(config), request_users });
-        let http = ServerBuilder::new(api, context, log)
+        let config = Arc::new(config);
+        let context = Arc::new(ServerContext { pool: pool.clone(), config: config.clone(), request_users });
+        let http = ServerBuilder::new(api, context, log.clone())
             .config(dropshot_config)
             .start()
             .map_err(|e| anyhow::anyhow!("starting the HTTP server on {bind}: {e}"))?;
-        Ok((Server { http, pool }, admin_password))
+        let housekeeping = crate::housekeeping::start(pool.clone(), config, log);
+        Ok((Server { http, pool, housekeeping }, admin_password))
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -55,6 +58,7 @@ impl Server {
 
     /// Stops accepting connections, lets in-flight requests finish, then closes the pool.
     pub async fn stop(self) -> anyhow::Result<()> {
+        self.housekeeping.abort();
         self.http.close().await.map_err(|e| anyhow::anyhow!("stopping the server: {e}"))?;
         drop(self.pool);
         Ok(())

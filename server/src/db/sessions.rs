@@ -128,6 +128,25 @@ super::queries! {
         diesel::delete(sessions::table.find(id)).execute(conn).await.map(|_| ())
     }
 
+    /// Drops every session idle since `idle_before` or created before `created_before` (of users
+    /// who never came back: a user's own are also dropped at their next login); returns how many.
+    pub async fn delete_expired(conn: &mut Conn, idle_before: i64, created_before: i64) -> QueryResult<usize> {
+        diesel::delete(
+            sessions::table
+                .filter(sessions::last_seen_at.le(idle_before).or(sessions::created_at.le(created_before))),
+        )
+        .execute(conn)
+        .await
+    }
+
+    /// Forgets the failed logins of every name whose window started at or before `window_start`
+    /// (no check reads them again: the next failure starts a new window); returns how many.
+    pub async fn forget_failures(conn: &mut Conn, window_start: i64) -> QueryResult<usize> {
+        diesel::delete(login_failures::table.filter(login_failures::first_failed_at.le(window_start)))
+            .execute(conn)
+            .await
+    }
+
     /// Logout: revokes the session and logs the operation, in one transaction.
     pub async fn revoke(conn: &mut Conn, id: i64, op: &NewOp) -> QueryResult<()> {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {

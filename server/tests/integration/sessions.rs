@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::common::{expect_error, expect_ok, header, on_both_databases, DbKind, TestServer};
+use server::housekeeping::{sweep, Swept};
+
+use crate::common::{expect_error, expect_ok, header, on_both_databases, test_config, DbKind, TestServer};
 
 on_both_databases!(
     idle_sessions_expire_and_use_keeps_them_alive,
@@ -12,6 +14,7 @@ on_both_databases!(
     last_seen_is_written_at_most_once_per_interval,
     login_and_logout_are_logged_without_the_password,
     expired_sessions_are_dropped_at_the_next_login,
+    expired_sessions_and_old_login_failures_are_swept,
 );
 
 async fn idle_sessions_expire_and_use_keeps_them_alive(db: DbKind) {
@@ -123,4 +126,34 @@ async fn expired_sessions_are_dropped_at_the_next_login(db: DbKind) {
     s.token("alice", "alice-password").await;
     let left = server::db!(&s.pool, sessions::count_of_user(uid)).unwrap();
     assert_eq!(left, 1, "only the live session is kept");
+}
+
+/// The background sweep (`server::housekeeping`), run here at chosen times: a session goes once
+/// past its idle time or its lifetime, a failed-login count once past its window — not before.
+async fn expired_sessions_and_old_login_failures_are_swept(db: DbKind) {
+    let s = TestServer::start(db, |_| {}).await;
+    let alice = s.add_user("alice", "alice-password").await;
+    let start = server::db::now_ms();
+    let token = s.token("alice", "alice-password").await;
+    expect_error(s.login("ghost", "a guess").await, 401, 10106).await;
+    let mut config = test_config(&s.db.url);
+    (config.session_idle_secs, config.session_lifetime_secs, config.login_window_secs) = (100, 86_400, 200);
+    let swept = |at_secs: i64| sweep(&s.pool, &config, start + at_secs * 1000);
+    let sessions = || async { server::db!(&s.pool, sessions::count_of_user(alice)).unwrap() };
+    let ghost_failures = || async { server::db!(&s.pool, sessions::failures("ghost", 0)).unwrap() };
+
+    assert_eq!(swept(0).await.unwrap(), Swept { sessions: 0, login_failures: 0 });
+    expect_ok(s.hola(&token).await).await;
+    assert_eq!(swept(150).await.unwrap(), Swept { sessions: 1, login_failures: 0 });
+    assert_eq!(sessions().await, 0);
+    assert_eq!(ghost_failures().await.map(|f| f.failures), Some(1));
+    expect_error(s.hola(&token).await, 401, 10103).await;
+    assert_eq!(swept(250).await.unwrap(), Swept { sessions: 0, login_failures: 1 });
+    assert!(ghost_failures().await.is_none());
+
+    // Past its lifetime, however recently used.
+    s.token("alice", "alice-password").await;
+    (config.session_idle_secs, config.session_lifetime_secs) = (86_400, 100);
+    assert_eq!(sweep(&s.pool, &config, start + 150_000).await.unwrap().sessions, 1);
+    assert_eq!(sessions().await, 0);
 }

@@ -1,0 +1,52 @@
+//! Forgetting what no request will read again, in the background: expired sessions and failed
+//! logins whose window has passed. A request drops an expired session it meets and a login drops
+//! its user's, but the sessions of a user who never comes back, and the failure counts of names
+//! tried and never again (guessed names), would otherwise stay forever.
+//!
+//! Every instance sweeps; two sweeping at once delete the same rows, which is harmless.
+
+use std::time::Duration;
+
+use slog::Logger;
+
+use crate::config::Config;
+use crate::db::{self, DbError, Pool};
+use crate::http::secs_to_ms;
+
+/// How often the sweep runs (and once at start).
+pub const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// What one sweep deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub sessions: usize,
+    pub login_failures: usize,
+}
+
+/// Deletes the sessions that are past their idle time or lifetime and the failed-login counts
+/// whose window has passed, as of `now` (ms).
+pub async fn sweep(pool: &Pool, config: &Config, now: i64) -> Result<Swept, DbError> {
+    let idle_before = now - secs_to_ms(config.session_idle_secs);
+    let created_before = now - secs_to_ms(config.session_lifetime_secs);
+    let sessions = crate::db!(pool, sessions::delete_expired(idle_before, created_before))?;
+    let window_start = now - secs_to_ms(config.login_window_secs);
+    let login_failures = crate::db!(pool, sessions::forget_failures(window_start))?;
+    Ok(Swept { sessions, login_failures })
+}
+
+/// Sweeps now and every [`SWEEP_EVERY`] until the returned task is aborted. A failed sweep (the
+/// database away) is logged and tried again next time.
+pub fn start(pool: Pool, config: std::sync::Arc<Config>, log: Logger) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match sweep(&pool, &config, db::now_ms()).await {
+                Ok(swept) => slog::debug!(log, "housekeeping";
+                    "expired_sessions" => swept.sessions, "login_failures" => swept.login_failures),
+                Err(e) => slog::warn!(log, "housekeeping failed"; "cause" => %e),
+            }
+        }
+    })
+}
