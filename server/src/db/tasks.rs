@@ -1,5 +1,7 @@
-//! Queries on `tasks`. Every query takes the caller's user id: a task of someone else is, to
-//! each of them, a task that does not exist.
+//! Queries on `tasks`. Every query is scoped to the caller — their user id, or, for the reads sent
+//! with the session lookup (`*_with_session`, `*_of_token`), their session token's user: a task of
+//! someone else is, to each of them, a task that does not exist. The user-id reads (`find`, `list`)
+//! serve the tests' checks of what is stored.
 //!
 //! The number of tasks a user owns is the sum of their rows in `task_counts`, kept in the same
 //! transaction as every insert and delete, so the list's `total` reads at most
