@@ -45,6 +45,13 @@ pub fn user_of_token<'a>(token_hash: &'a str) -> _ {
     sessions::table.filter(sessions::token_hash.eq(token_hash)).select(sessions::user_id).single_value()
 }
 
+/// Sessions last used at or before `idle_before` or created at or before `created_before`: expired
+/// (the login's clean-up of its user's sessions and the background sweep of everyone's).
+#[diesel::dsl::auto_type]
+pub fn expired(idle_before: i64, created_before: i64) -> _ {
+    sessions::last_seen_at.le(idle_before).or(sessions::created_at.le(created_before))
+}
+
 super::queries! {
     /// Opens a session for a successful login: inserts it, drops the user's expired sessions,
     /// revokes their oldest sessions beyond `limits.max_per_user`, forgets the name's failed
@@ -70,11 +77,9 @@ super::queries! {
                     .get_result(conn)
                     .await?;
                 diesel::delete(
-                    sessions::table.filter(sessions::user_id.eq(user_id)).filter(
-                        sessions::last_seen_at
-                            .le(now - limits.idle_ms)
-                            .or(sessions::created_at.le(now - limits.lifetime_ms)),
-                    ),
+                    sessions::table
+                        .filter(sessions::user_id.eq(user_id))
+                        .filter(expired(now - limits.idle_ms, now - limits.lifetime_ms)),
                 )
                 .execute(conn)
                 .await?;
@@ -132,8 +137,7 @@ super::queries! {
     /// who never came back: a user's own are also dropped at their next login); returns how many.
     pub async fn delete_expired(conn: &mut Conn, idle_before: i64, created_before: i64) -> QueryResult<usize> {
         diesel::delete(
-            sessions::table
-                .filter(sessions::last_seen_at.le(idle_before).or(sessions::created_at.le(created_before))),
+            sessions::table.filter(expired(idle_before, created_before)),
         )
         .execute(conn)
         .await
