@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::db::{self, DbError, Pool};
 use crate::http::secs_to_ms;
 
-/// How often the sweep runs (and once at start).
+/// How often the sweep runs, the first time one interval after start (start-up does no more work,
+/// and instances restarted together do not all write at once).
 pub const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// What one sweep deleted.
@@ -34,11 +35,11 @@ pub async fn sweep(pool: &Pool, config: &Config, now: i64) -> Result<Swept, DbEr
     Ok(Swept { sessions, login_failures })
 }
 
-/// Sweeps now and every [`SWEEP_EVERY`] until the returned task is aborted. A failed sweep (the
+/// Sweeps every [`SWEEP_EVERY`] until the returned task is aborted. A failed sweep (the
 /// database away) is logged and tried again next time.
 pub fn start(pool: Pool, config: std::sync::Arc<Config>, log: Logger) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(SWEEP_EVERY);
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + SWEEP_EVERY, SWEEP_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;

@@ -257,9 +257,11 @@ fn sqlite_setup(
         sqlite_plans::enable_for_new_connections();
         Box::pin(async move {
             let mut conn = SqliteConn::establish(&path).await?;
+            // busy_timeout first: setting the journal mode needs a lock, and another connection
+            // (a second instance, its background sweep) may be writing at that moment.
             conn.batch_execute(&format!(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON;",
                 busy_timeout.as_millis()
             ))
             .await
