@@ -1,11 +1,12 @@
 //! Passwords (argon2id), session tokens (256 random bits, stored as SHA-256) and cookies.
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::PasswordHasher;
 use argon2::Argon2;
 use base64::Engine as _;
 use rand::Rng as _;
 use sha2::Digest as _;
+
+mod checks;
 
 /// Hashes a password with argon2id (the crate's default parameters) and a random salt (from the OS).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
@@ -14,26 +15,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Ok(hash.to_string())
 }
 
-/// Whether `password` matches `hash`. A malformed hash matches nothing.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// [`verify_password`] on the blocking pool, at most one check per core at a time. Each argon2
-/// check takes 19 MiB and a core's worth of time: running every waiting login's check at once (up
-/// to the blocking pool's 512 threads) only multiplies memory — a peak of 1 GB under 32 concurrent
-/// logins — and makes every one of them slower.
-pub async fn verify_password_bounded(password: String, hash: String) -> Result<bool, tokio::task::JoinError> {
-    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let checks = CHECKS.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-    });
-    let _permit = checks.acquire().await.expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await
-}
+pub use checks::verify_bounded as verify_password_bounded;
 
 /// A hash no password matches, verified against for unknown names so that they take as long as
 /// a wrong password.
@@ -113,9 +95,8 @@ mod tests {
     fn passwords_verify_only_against_their_own_hash() {
         let hash = hash_password("correct horse").unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("correct hors", &hash));
-        assert!(!verify_password("anything", "not a hash"));
+        assert!(checks::verify_in("correct horse", &hash, &mut Vec::new()));
+        assert!(!checks::verify_in("correct hors", &hash, &mut Vec::new()));
     }
 
     #[test]
