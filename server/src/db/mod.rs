@@ -71,8 +71,9 @@ pub(crate) use queries;
 /// `pipeline!(conn; f(a), g(b, c))` on PostgreSQL: runs the query functions (each taking a
 /// [`Shared`](sessions::postgres::Shared) connection first) with all their statements in flight
 /// at once — one round trip instead of one each (tokio-postgres writes the queued statements
-/// together and PostgreSQL answers them in order). Evaluates to `QueryResult<(F, G)>`. For
-/// independent reads only: nothing orders their effects.
+/// together and PostgreSQL runs and answers them in order). Evaluates to `QueryResult<(F, G)>`.
+/// For statements that don't need each other's results; inside a transaction a failing one
+/// aborts the rest, its error is the one returned, and the transaction rolls back.
 macro_rules! pipeline_postgres {
     ($conn:expr; $($($f:ident)::+ ( $($arg:expr),* $(,)? )),+ $(,)?) => {{
         let shared: &$crate::db::PgConn = &*$conn;

@@ -31,8 +31,8 @@ pub struct Op {
 
 super::queries! {
     /// Appends a row; call it inside the transaction of the write it records.
-    pub async fn append(conn: &mut Conn, op: &NewOp) -> QueryResult<()> {
-        CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(conn).await.map(|_| ())
+    pub async fn append(mut conn: Shared<'_>, op: &NewOp) -> QueryResult<()> {
+        CacheBySql(diesel::insert_into(op_log::table).values(op)).execute(&mut conn).await.map(|_| ())
     }
 
     /// A user's operations, oldest first.

@@ -97,13 +97,16 @@ super::queries! {
     /// Creates a task, counts it in `task_counts` and logs the operation; returns its id.
     pub async fn create(conn: &mut Conn, task: &NewTask<'_>, op: &NewOp) -> QueryResult<i64> {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            let id: i64 =
-                CacheBySql(diesel::insert_into(tasks::table).values(task).returning(tasks::id)).get_result(conn).await?;
-            oplog::append(conn, op).await?;
-            add_to_count(conn, task.user_id, 1).await?;
+            // None of the three needs another's result: sent together, one round trip.
+            let (id, (), ()) = pipeline!(conn; insert(task), oplog::append(op), add_to_count(task.user_id, 1))?;
             Ok(id)
         })
         .await
+    }
+
+    /// Inserts a task; its id.
+    async fn insert(mut conn: Shared<'_>, task: &NewTask<'_>) -> QueryResult<i64> {
+        CacheBySql(diesel::insert_into(tasks::table).values(task).returning(tasks::id)).get_result(&mut conn).await
     }
 
     /// The caller's task `id`, if any.
@@ -220,8 +223,7 @@ super::queries! {
             .await?;
             if deleted > 0 {
                 let n = i64::try_from(deleted).unwrap_or(i64::MAX);
-                oplog::append(conn, op).await?;
-                add_to_count(conn, user_id, -n).await?;
+                pipeline!(conn; oplog::append(op), add_to_count(user_id, -n))?;
             }
             Ok(deleted)
         })
@@ -231,7 +233,7 @@ super::queries! {
     /// Adds `n` to the user's task count, in one shard picked at random (a first write to a
     /// shard makes its row). Called last in a transaction: the shard's row stays locked until
     /// the commit, and only writes that picked the same shard wait for it.
-    pub async fn add_to_count(conn: &mut Conn, user_id: i64, n: i64) -> QueryResult<()> {
+    pub async fn add_to_count(mut conn: Shared<'_>, user_id: i64, n: i64) -> QueryResult<()> {
         let shard = rand::random_range(0..COUNT_SHARDS);
         CacheBySql(
             diesel::insert_into(task_counts::table)
@@ -240,7 +242,7 @@ super::queries! {
                 .do_update()
                 .set(task_counts::tasks.eq(task_counts::tasks + n)),
         )
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Reads make one round trip to PostgreSQL: the session lookup goes out together with the read's
-//! own statements (`pipeline!` in `server/src/db`). Seen from a TCP proxy between the server and
-//! PostgreSQL that counts how often the server starts talking again after PostgreSQL answered.
+//! own statements; writes send their transaction's independent statements together (`pipeline!`
+//! in `server/src/db`). Seen from a TCP proxy between the server and PostgreSQL that counts how
+//! often the server starts talking again after PostgreSQL answered.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
@@ -77,7 +78,7 @@ async fn proxy(upstream: String, trips: Arc<RoundTrips>) -> u16 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_make_one_round_trip_to_postgres() {
+async fn statements_that_can_go_together_go_in_one_round_trip() {
     if !postgres_available() {
         return;
     }
@@ -101,6 +102,10 @@ async fn reads_make_one_round_trip_to_postgres() {
     for path in ["hola", "tasks?offset=0&limit=2", "task?id=1"] {
         get(path).await.unwrap();
     }
+    let delete = |id: i64| {
+        s.client.delete(s.url("task")).header("x-auth-token", &token).json(&serde_json::json!({"ids": [id]})).send()
+    };
+    expect_ok(delete(i64::MAX).await.unwrap()).await;
 
     let (hola, response) = trips.during(get("hola")).await;
     expect_ok(response.unwrap()).await;
@@ -116,4 +121,18 @@ async fn reads_make_one_round_trip_to_postgres() {
     let body = expect_ok(response.unwrap()).await;
     assert_eq!(body["data"]["id"].as_i64(), Some(id), "{body}");
     assert_eq!(detail, 1, "detail: session and task together");
+
+    let body = serde_json::json!({"type": "video", "input": "https://example.com/4.mp4"});
+    let (create, response) =
+        trips.during(s.client.post(s.url("task")).header("x-auth-token", &token).json(&body).send()).await;
+    expect_ok(response.unwrap()).await;
+    assert_eq!(create, 4, "create: session; BEGIN; task, log and count together; COMMIT");
+
+    let body = expect_ok(get("tasks?offset=0&limit=1").await.unwrap()).await;
+    assert_eq!((body["total"].as_i64(), body["items"][0]["type"].as_str()), (Some(4), Some("video")), "{body}");
+    let (deleted, response) = trips.during(delete(body["items"][0]["id"].as_i64().unwrap())).await;
+    expect_ok(response.unwrap()).await;
+    assert_eq!(deleted, 5, "delete: session; BEGIN; the task; log and count together; COMMIT");
+    let body = expect_ok(get("tasks?offset=0&limit=1").await.unwrap()).await;
+    assert_eq!(body["total"].as_i64(), Some(3), "{body}");
 }

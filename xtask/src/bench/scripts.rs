@@ -188,13 +188,14 @@ pub fn pgbench(endpoint: &str) -> String {
              COMMIT;\n",
             OPLOG.replace(":uid", ":lid")
         ),
+        // Writes send their transaction's independent statements together (`pipeline!`).
         "create" => format!(
-            "{SHARD}\\set delta 1\n{AUTH}BEGIN;\n\
+            "{SHARD}\\set delta 1\n{AUTH}BEGIN;\n\\startpipeline\n\
              INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
              (:uid, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', :now, :now) RETURNING id;\n\
              {OPLOG}\
              {COUNT}\
-             COMMIT;\n"
+             \\endpipeline\nCOMMIT;\n"
         ),
         // Reads send the session lookup and their own statements together (`pipeline!`), their
         // rows scoped by the token's user (`sessions::user_of_token`).
@@ -221,8 +222,7 @@ pub fn pgbench(endpoint: &str) -> String {
         "delete" => format!(
             "{fresh_id}{SHARD}\\set delta -1\n{AUTH}BEGIN;\n\
              DELETE FROM tasks WHERE user_id = :uid AND id = ANY(ARRAY[:id]::bigint[]);\n\
-             {OPLOG}\
-             {COUNT}\
+             \\startpipeline\n{OPLOG}{COUNT}\\endpipeline\n\
              COMMIT;\n"
         ),
         "upload" => format!("{AUTH}{OPLOG}"),
