@@ -48,6 +48,8 @@ pub struct Config {
     pub login_window_secs: u64,
     /// Connections in the pool.
     pub db_pool_size: u32,
+    /// PostgreSQL: connections, besides the pool, that many requests' reads share at once.
+    pub db_read_connections: u32,
     /// How long a request waits for a database connection before answering 503.
     pub db_timeout_secs: u64,
     /// SQLite: how long a statement waits for another connection's lock.
@@ -81,6 +83,7 @@ impl Default for Config {
             login_max_failures: 5,
             login_window_secs: 15 * 60,
             db_pool_size: 16,
+            db_read_connections: 1,
             db_timeout_secs: 3,
             sqlite_busy_timeout_ms: 5000,
         }
@@ -131,6 +134,7 @@ impl Config {
         anyhow::ensure!(self.upload_max_bytes >= 1, "upload_max_bytes must be at least 1");
         anyhow::ensure!(self.sessions_per_user >= 1, "sessions_per_user must be at least 1");
         anyhow::ensure!(self.db_pool_size >= 1, "db_pool_size must be at least 1");
+        anyhow::ensure!(self.db_read_connections >= 1, "db_read_connections must be at least 1");
         anyhow::ensure!(
             !self.cookie_name.is_empty()
                 && self.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)),
@@ -148,6 +152,7 @@ impl Config {
     pub fn pool_options(&self) -> crate::db::PoolOptions {
         crate::db::PoolOptions {
             max_size: self.db_pool_size,
+            read_connections: self.db_read_connections,
             connection_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
             sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
         }

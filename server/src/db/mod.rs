@@ -17,6 +17,7 @@ pub mod cached;
 pub mod oplog;
 pub mod schema;
 pub mod sessions;
+pub mod shared;
 mod sqlite_plans;
 pub mod tasks;
 pub mod users;
@@ -94,6 +95,10 @@ pub(crate) use pipeline_sqlite;
 
 /// `db!(pool, users::find_by_name(name))`: checks a connection out of `pool` and runs the query
 /// of the pool's backend on it. Evaluates to `Result<T, DbError>`.
+///
+/// `db!(shared: pool, sessions::find_by_token(hash))`: on PostgreSQL, runs the query on one of the
+/// connections many requests use at once ([`shared`]; the query takes a `Shared` connection) — for
+/// statements outside transactions only. On SQLite, a pooled connection as above.
 #[macro_export]
 macro_rules! db {
     ($pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
@@ -104,11 +109,28 @@ macro_rules! db {
                     .map_err($crate::db::DbError::from),
                 Err(e) => Err($crate::db::DbError::from(e)),
             },
-            $crate::db::Pool::Postgres(pool) => match pool.get().await {
+            $crate::db::Pool::Postgres(pool, _) => match pool.get().await {
                 Ok(mut conn) => $crate::db::$module::postgres::$function(&mut *conn, $($arg),*)
                     .await
                     .map_err($crate::db::DbError::from),
                 Err(e) => Err($crate::db::DbError::from(e)),
+            },
+        }
+    };
+    (shared: $pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
+        match $pool {
+            $crate::db::Pool::Sqlite(_) => $crate::db!($pool, $module::$function($($arg),*)),
+            $crate::db::Pool::Postgres(_, shared) => match shared.get().await {
+                Ok(conn) => {
+                    let result = $crate::db::$module::postgres::$function(&*conn, $($arg),*)
+                        .await
+                        .map_err($crate::db::DbError::from);
+                    if let Err($crate::db::DbError::Unavailable(_)) = &result {
+                        shared.forget(&conn);
+                    }
+                    result
+                }
+                Err(e) => Err(e),
             },
         }
     };
@@ -118,6 +140,8 @@ macro_rules! db {
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub max_size: u32,
+    /// PostgreSQL only: connections outside the pool that many requests read through at once.
+    pub read_connections: u32,
     /// How long a request waits for a connection before answering 503.
     pub connection_timeout: Duration,
     /// SQLite only: how long a statement waits for a lock held by another connection.
@@ -128,7 +152,8 @@ pub struct PoolOptions {
 #[derive(Clone)]
 pub enum Pool {
     Sqlite(bb8::Pool<AsyncDieselConnectionManager<SqliteConn>>),
-    Postgres(bb8::Pool<AsyncDieselConnectionManager<PgConn>>),
+    /// The pool, and the connections reads share ([`shared`]).
+    Postgres(bb8::Pool<AsyncDieselConnectionManager<PgConn>>, std::sync::Arc<shared::SharedConns>),
 }
 
 /// What went wrong talking to the database.
@@ -288,7 +313,9 @@ impl Pool {
             }
             Backend::Postgres => {
                 let manager = AsyncDieselConnectionManager::<PgConn>::new(postgres_url(url));
-                Pool::Postgres(builder(options).build_unchecked(manager))
+                let shared =
+                    shared::SharedConns::new(postgres_url(url), options.read_connections, options.connection_timeout);
+                Pool::Postgres(builder(options).build_unchecked(manager), std::sync::Arc::new(shared))
             }
         };
         pool.migrate(url, options).await?;
@@ -303,7 +330,7 @@ impl Pool {
                     sqlite_setup(options.sqlite_busy_timeout)(url).await.with_context(|| format!("opening {url}"))?;
                 run_migrations(conn, SQLITE_MIGRATIONS).await?
             }
-            Pool::Postgres(_) => {
+            Pool::Postgres(..) => {
                 let conn = PgConn::establish(&postgres_url(url)).await.context("connecting to PostgreSQL")?;
                 run_migrations(conn, POSTGRES_MIGRATIONS).await?
             }
@@ -315,7 +342,7 @@ impl Pool {
     pub fn backend(&self) -> Backend {
         match self {
             Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Postgres(..) => Backend::Postgres,
         }
     }
 }

@@ -300,7 +300,7 @@ super::queries! {
     /// The detail: the session of `token_hash` with its user, and that user's task `id`, in one
     /// round trip. The caller checks the session before using the task.
     pub async fn find_with_session(
-        conn: &mut Conn,
+        conn: Shared<'_>,
         token_hash: &str,
         id: i64,
     ) -> QueryResult<(Option<(Session, User)>, Option<Task>)> {
@@ -322,7 +322,7 @@ super::queries! {
     /// of their tasks (newest first), in one round trip. The caller checks the session before
     /// using the rest.
     pub async fn list_with_session(
-        conn: &mut Conn,
+        conn: Shared<'_>,
         token_hash: &str,
         offset: i64,
         limit: i64,

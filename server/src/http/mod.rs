@@ -75,8 +75,8 @@ pub struct Caller {
 /// session's "last seen" time when it is older than `last_seen_interval_secs`.
 pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
     let hash = session_token_hash(rqctx)?;
-    let found =
-        crate::db!(&rqctx.context().pool, sessions::find_by_token(&hash)).map_err(|e| db_failure(&rqctx.log, e))?;
+    let found = crate::db!(shared: &rqctx.context().pool, sessions::find_by_token(&hash))
+        .map_err(|e| db_failure(&rqctx.log, e))?;
     admit(rqctx, found).await
 }
 

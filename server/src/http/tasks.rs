@@ -119,7 +119,7 @@ pub async fn post_task(rqctx: Ctx, body: LazyBody<PostTaskRequest>) -> Result<Ht
 pub async fn get_task(rqctx: Ctx, query: LazyQuery<GetTaskQuery>) -> Result<HttpResponseOk<GetTaskResponse>, ApiError> {
     let id = query_before_session(&rqctx, query, |_| Ok(())).await?.id;
     let hash = session_token_hash(&rqctx)?;
-    let (session, task) = crate::db!(&rqctx.context().pool, tasks::find_with_session(&hash, id))
+    let (session, task) = crate::db!(shared: &rqctx.context().pool, tasks::find_with_session(&hash, id))
         .map_err(|e| db_failure(&rqctx.log, e))?;
     admit(&rqctx, session).await?;
     let task = task.ok_or_else(|| not_found(id))?;
@@ -211,8 +211,8 @@ pub async fn get_tasks(
         query_before_session(&rqctx, query, |q| check_page_bounds(q.offset, q.limit)).await?;
     let hash = session_token_hash(&rqctx)?;
     let pool = &rqctx.context().pool;
-    let (session, total, rows) =
-        crate::db!(pool, tasks::list_with_session(&hash, offset, limit)).map_err(|e| db_failure(&rqctx.log, e))?;
+    let (session, total, rows) = crate::db!(shared: pool, tasks::list_with_session(&hash, offset, limit))
+        .map_err(|e| db_failure(&rqctx.log, e))?;
     let caller = admit(&rqctx, session).await?;
     let items = rows
         .into_iter()

@@ -57,7 +57,7 @@ async fn writes_are_prepared_once_and_reused() {
     server::db!(&pool, tasks::delete(user_id, &ids[..2], &op("delete_task"))).unwrap();
     assert_eq!(server::db!(&pool, tasks::count(user_id)).unwrap(), 3);
 
-    let Pool::Postgres(pg) = &pool else { unreachable!() };
+    let Pool::Postgres(pg, _) = &pool else { unreachable!() };
     let mut conn = pg.get().await.unwrap();
     let prepared: Vec<Prepared> = diesel::sql_query(
         "SELECT split_part(statement, ' (', 1) AS statement, count(*) AS n FROM pg_prepared_statements \

@@ -574,7 +574,7 @@ async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
          ORDER BY id DESC LIMIT 100 OFFSET 0"
     );
     let plan: Vec<String> = match &s.pool {
-        server::db::Pool::Postgres(pool) => {
+        server::db::Pool::Postgres(pool, _) => {
             let mut conn = pool.get().await.unwrap();
             conn.batch_execute(&format!(
                 "INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
