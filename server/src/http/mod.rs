@@ -12,8 +12,8 @@
 //! 3. The handler in `http/<group>.rs`: `authenticate` first, then `parse()` the request, then
 //!    `db!(pool, module::query(…))`, mapping failures with `db_failure`; delegate to it from the
 //!    `impl BackendApi` below. A read can instead send the session lookup with its own statements
-//!    (`get_task`: `query_before_session`, `session_token_hash`, a query using `pipeline!`, then
-//!    `admit`).
+//!    (`get_task`: `query_before_session`, `session_token_hash`, a query using `pipeline!` run with
+//!    `db!(shared: …)`, then `admit`). Never `shared:` for a transaction.
 //! 4. Tests in `tests/integration/<group>.rs` through `on_both_databases!`; the walk in
 //!    `errors.rs` already checks the new operation refuses requests without a session.
 
