@@ -44,21 +44,25 @@ impl SharedConns {
         SharedConns { url, timeout, slots, next: AtomicUsize::new(0) }
     }
 
-    /// One of the shared connections, in turn; opened if it is not (or no longer) open.
+    /// One of the shared connections, in turn; opened if it is not (or no longer) open. Waits at
+    /// most the pool's connection timeout in all, also behind another request that is opening it.
     pub async fn get(&self) -> Result<Arc<PgConn>, DbError> {
         let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
         if let Some(conn) = slot.current() {
             return Ok(conn);
         }
+        match tokio::time::timeout(self.timeout, self.open(slot)).await {
+            Ok(opened) => opened,
+            Err(_) => Err(DbError::Unavailable("timed out connecting to the database".to_owned())),
+        }
+    }
+
+    async fn open(&self, slot: &Slot) -> Result<Arc<PgConn>, DbError> {
         let _opening = slot.opening.lock().await;
         if let Some(conn) = slot.current() {
             return Ok(conn);
         }
-        let conn = match tokio::time::timeout(self.timeout, PgConn::establish(&self.url)).await {
-            Ok(Ok(conn)) => Arc::new(conn),
-            Ok(Err(e)) => return Err(DbError::Unavailable(e.to_string())),
-            Err(_) => return Err(DbError::Unavailable("timed out connecting to the database".to_owned())),
-        };
+        let conn = Arc::new(PgConn::establish(&self.url).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
         *slot.conn.write().unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
         Ok(conn)
     }

@@ -199,3 +199,82 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
     assert!(answered_down > 0, "the writers were asking while the database was down");
     assert!(slowest < Duration::from_secs(5), "an answer took {slowest:?} while the database was down");
 }
+
+/// A database host that goes silent — its connections cut, new ones accepted and never answered
+/// (a partition, a hung host) — answers 503 / 10205 to every request within about the connection
+/// timeout, also to many at once waiting for the same connection to open; then recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_database_is_503_within_the_timeout_for_every_request() {
+    use std::sync::Arc;
+    use tokio::net::{TcpListener, TcpStream};
+
+    if !postgres_available() {
+        return;
+    }
+    let database = crate::common::new_database(crate::common::DbKind::Postgres).await;
+    let (head, tail) = database.url.rsplit_once('@').unwrap();
+    let (upstream, path) = tail.split_once('/').unwrap();
+    let (upstream, path) = (upstream.to_owned(), path.to_owned());
+    // The proxy: while `silent`, every forwarded connection is closed and new ones are held open
+    // without a byte of answer.
+    let (silent, _) = tokio::sync::watch::channel(false);
+    let silent = Arc::new(silent);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let proxy_silent = silent.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut client, _)) = listener.accept().await {
+            if *proxy_silent.borrow() {
+                held.push(client);
+                continue;
+            }
+            let mut goes_silent = proxy_silent.subscribe();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let mut database = TcpStream::connect(&upstream).await.unwrap();
+                tokio::select! {
+                    _ = goes_silent.wait_for(|s| *s) => {}
+                    _ = tokio::io::copy_bidirectional(&mut client, &mut database) => {}
+                }
+            });
+        }
+    });
+    let s = TestServer::start_on(TestDb::at(format!("{head}@127.0.0.1:{port}/{path}")), |c| {
+        c.db_timeout_secs = 1;
+        c.db_pool_size = 2;
+    })
+    .await;
+    s.add_user("alice", "alice-password").await;
+    let token = s.token("alice", "alice-password").await;
+    expect_ok(s.hola(&token).await).await;
+
+    silent.send_replace(true);
+    let start = Instant::now();
+    let requests: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url, token) = (s.client.clone(), s.url("hola"), token.clone());
+            tokio::spawn(async move { client.get(url).header("x-auth-token", token).send().await.unwrap() })
+        })
+        .collect();
+    for request in requests {
+        expect_error(request.await.unwrap(), 503, 10205).await;
+    }
+    assert!(start.elapsed() < Duration::from_secs(4), "8 requests at once took {:?}", start.elapsed());
+    let start = Instant::now();
+    let body = serde_json::json!({"type": "image", "input": "https://example.com/a.png"});
+    let create = s.client.post(s.url("task")).header("x-auth-token", &token).json(&body).send().await.unwrap();
+    expect_error(create, 503, 10205).await;
+    assert!(start.elapsed() < Duration::from_secs(4), "a create took {:?}", start.elapsed());
+
+    // Back: reads and writes serve again by themselves (a pooled connection cut while silent
+    // answers one more 503 when next used, and is then replaced).
+    silent.send_replace(false);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let create = || s.client.post(s.url("task")).header("x-auth-token", &token).json(&body).send();
+    while s.hola(&token).await.status() != 200 || create().await.unwrap().status() != 200 {
+        assert!(Instant::now() < deadline, "not recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    expect_ok(s.hola(&token).await).await;
+}
