@@ -98,7 +98,8 @@ async fn statements_that_can_go_together_go_in_one_round_trip() {
     }
     let get = |path: &str| s.client.get(s.url(path)).header("x-auth-token", &token).send();
     // Counted from the second time on: the first use of a statement on a connection prepares it
-    // (one statement after the other). One pooled connection, so one warm-up suffices.
+    // (one statement after the other). One pooled connection and one shared (reads), so one
+    // warm-up of each statement suffices.
     for path in ["hola", "tasks?offset=0&limit=2", "task?id=1"] {
         get(path).await.unwrap();
     }
