@@ -11,7 +11,9 @@
 //! logged). bb8 does not test connections on checkout (a `SELECT 1` per request doubles the
 //! statements); a connection whose query failed because the database went away reports itself
 //! broken (`is_broken`) and bb8 drops it instead of returning it to the pool, so the server recovers
-//! by itself once the database answers again: the next checkout opens a fresh connection.
+//! by itself once the database answers again: the next checkout opens a fresh connection. A
+//! connection closed while it sat idle in the pool is skipped at checkout ([`checkout_live`]), so
+//! the first request after an outage does not answer 503 with it.
 
 pub mod cached;
 pub mod oplog;
@@ -109,11 +111,11 @@ macro_rules! db {
                     .map_err($crate::db::DbError::from),
                 Err(e) => Err($crate::db::DbError::from(e)),
             },
-            $crate::db::Pool::Postgres(pool, _) => match pool.get().await {
+            $crate::db::Pool::Postgres(pool, _) => match $crate::db::checkout_live(pool).await {
                 Ok(mut conn) => $crate::db::$module::postgres::$function(&mut *conn, $($arg),*)
                     .await
                     .map_err($crate::db::DbError::from),
-                Err(e) => Err($crate::db::DbError::from(e)),
+                Err(e) => Err(e),
             },
         }
     };
@@ -134,6 +136,25 @@ macro_rules! db {
             },
         }
     };
+}
+
+/// A pooled PostgreSQL connection not known to be dead. One that PostgreSQL closed while it sat
+/// in the pool (a restart, a cut network) is handed back instead — bb8 then sees it broken and
+/// drops it — rather than to a request that would answer 503 with it. No round trip: it only asks
+/// whether the connection's task has ended. Gives up after as many tries as the pool holds.
+pub async fn checkout_live(
+    pool: &bb8::Pool<AsyncDieselConnectionManager<PgConn>>,
+) -> Result<bb8::PooledConnection<'_, AsyncDieselConnectionManager<PgConn>>, DbError> {
+    use diesel_async::pooled_connection::PoolableConnection as _;
+    let mut conn = pool.get().await?;
+    // Rare (after an outage): only then count the pool's connections.
+    let mut tries = if conn.is_broken() { pool.state().connections } else { 0 };
+    while tries > 0 && conn.is_broken() {
+        drop(conn);
+        conn = pool.get().await?;
+        tries -= 1;
+    }
+    Ok(conn)
 }
 
 /// Settings of the pool (from the configuration).

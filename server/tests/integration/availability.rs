@@ -202,7 +202,8 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
 
 /// A database host that goes silent — its connections cut, new ones accepted and never answered
 /// (a partition, a hung host) — answers 503 / 10205 to every request within about the connection
-/// timeout, also to many at once waiting for the same connection to open; then recovers.
+/// timeout, also to many at once waiting for the same connection to open; once it answers again,
+/// so does the server, from the first request on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_database_is_503_within_the_timeout_for_every_request() {
     use std::sync::Arc;
@@ -267,14 +268,11 @@ async fn a_silent_database_is_503_within_the_timeout_for_every_request() {
     expect_error(create, 503, 10205).await;
     assert!(start.elapsed() < Duration::from_secs(4), "a create took {:?}", start.elapsed());
 
-    // Back: reads and writes serve again by themselves (a pooled connection cut while silent
-    // answers one more 503 when next used, and is then replaced).
+    // Back: the very first read and write serve again. The connections cut while silent are not
+    // handed to them: the shared one was forgotten, and a pooled one PostgreSQL's side closed is
+    // skipped at checkout (`db::checkout_live`).
     silent.send_replace(false);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let create = || s.client.post(s.url("task")).header("x-auth-token", &token).json(&body).send();
-    while s.hola(&token).await.status() != 200 || create().await.unwrap().status() != 200 {
-        assert!(Instant::now() < deadline, "not recovered");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
     expect_ok(s.hola(&token).await).await;
+    let create = s.client.post(s.url("task")).header("x-auth-token", &token).json(&body).send().await.unwrap();
+    expect_ok(create).await;
 }
