@@ -147,12 +147,15 @@ pub async fn checkout_live(
 ) -> Result<bb8::PooledConnection<'_, AsyncDieselConnectionManager<PgConn>>, DbError> {
     use diesel_async::pooled_connection::PoolableConnection as _;
     let mut conn = pool.get().await?;
-    // Rare (after an outage): only then count the pool's connections.
-    let mut tries = if conn.is_broken() { pool.state().connections } else { 0 };
-    while tries > 0 && conn.is_broken() {
-        drop(conn);
-        conn = pool.get().await?;
-        tries -= 1;
+    if conn.is_broken() {
+        // Rare (after an outage): only then read the pool's state.
+        for _ in 0..pool.state().connections {
+            drop(conn);
+            conn = pool.get().await?;
+            if !conn.is_broken() {
+                break;
+            }
+        }
     }
     Ok(conn)
 }
@@ -333,9 +336,10 @@ impl Pool {
                 Pool::Sqlite(builder(options).build_unchecked(manager))
             }
             Backend::Postgres => {
-                let manager = AsyncDieselConnectionManager::<PgConn>::new(postgres_url(url));
+                let pg_url = postgres_url(url);
                 let shared =
-                    shared::SharedConns::new(postgres_url(url), options.read_connections, options.connection_timeout);
+                    shared::SharedConns::new(pg_url.clone(), options.read_connections, options.connection_timeout);
+                let manager = AsyncDieselConnectionManager::<PgConn>::new(pg_url);
                 Pool::Postgres(builder(options).build_unchecked(manager), std::sync::Arc::new(shared))
             }
         };

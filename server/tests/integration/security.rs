@@ -4,8 +4,9 @@
 //!
 //! Timing-safe comparisons, as the code does them:
 //! - Passwords: `auth::checks::verify_in` compares the derived hash as the `argon2` crate's
-//!   `Output`, whose equality is constant-time; an unknown name is verified against a dummy hash, so it costs the same argon2
-//!   work as a wrong password ([`unknown_names_take_as_long_as_wrong_passwords`]).
+//!   `Output`, whose equality is constant-time; an unknown name is verified against a dummy hash,
+//!   so it costs the same argon2 work as a wrong password
+//!   ([`unknown_names_take_as_long_as_wrong_passwords`]).
 //! - Tokens: never compared as strings. The request's token is hashed (SHA-256) and looked up by
 //!   that hash in the database; timing the lookup could reveal at most a prefix of a *hash*,
 //!   which says nothing about a token that hashes to it ([`the_database_holds_no_token_or_password`]).
