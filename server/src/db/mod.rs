@@ -293,6 +293,24 @@ fn postgres_url(url: &str) -> String {
     out
 }
 
+/// Opens a PostgreSQL connection that plans each prepared statement once.
+///
+/// Why: with PostgreSQL's default `plan_cache_mode = auto`, a prepared statement is planned again
+/// with its values on every execution until a generic plan looks no costlier than those. A
+/// `LIMIT $n` is unknown to the generic plan, which then assumes a tenth of the rows: the list
+/// page's generic plan never qualified (cost 2,605 against 65) and every page was planned afresh.
+/// Measured (user with 460k tasks, 32 connections): the shared connection's backend spent ~158 µs
+/// of CPU per page, saturating its core at ~7k pages/s; with generic plans ~57 µs and ~14k/s.
+/// Every statement here finds its rows through an index on the columns it filters on, so the
+/// values change no plan.
+pub async fn establish_postgres(url: &str) -> diesel::ConnectionResult<PgConn> {
+    let mut conn = PgConn::establish(url).await?;
+    conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+        .await
+        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
 /// The file path of a `sqlite://PATH` URL.
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)
@@ -339,7 +357,9 @@ impl Pool {
                 let pg_url = postgres_url(url);
                 let shared =
                     shared::SharedConns::new(pg_url.clone(), options.read_connections, options.connection_timeout);
-                let manager = AsyncDieselConnectionManager::<PgConn>::new(pg_url);
+                let mut config = ManagerConfig::default();
+                config.custom_setup = Box::new(|url| Box::pin(establish_postgres(url)));
+                let manager = AsyncDieselConnectionManager::<PgConn>::new_with_config(pg_url, config);
                 Pool::Postgres(builder(options).build_unchecked(manager), std::sync::Arc::new(shared))
             }
         };

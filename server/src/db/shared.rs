@@ -18,8 +18,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use diesel_async::AsyncConnection as _;
-
 use super::{DbError, PgConn};
 
 pub struct SharedConns {
@@ -62,7 +60,8 @@ impl SharedConns {
         if let Some(conn) = slot.current() {
             return Ok(conn);
         }
-        let conn = Arc::new(PgConn::establish(&self.url).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
+        let conn =
+            Arc::new(super::establish_postgres(&self.url).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
         *slot.conn.write().unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
         Ok(conn)
     }

@@ -2,6 +2,9 @@
 //! struct insert "unsafe to cache", and diesel-async then prepares such a statement on every
 //! call (one more round trip, one more plan); `db::cached::CacheBySql` keeps them. Seen from the
 //! one pooled connection: after many writes, each write statement is prepared exactly once.
+//!
+//! And reads are planned once per connection, not on every request (`db::establish_postgres`):
+//! the list page's `LIMIT $n` kept PostgreSQL's default plan mode planning it afresh each time.
 
 use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
@@ -11,6 +14,16 @@ use server::db::tasks::NewTask;
 use server::db::Pool;
 
 use crate::common::{new_database, test_config, DbKind};
+
+#[derive(QueryableByName)]
+struct Plans {
+    #[diesel(sql_type = Text)]
+    statement: String,
+    #[diesel(sql_type = BigInt)]
+    generic_plans: i64,
+    #[diesel(sql_type = BigInt)]
+    custom_plans: i64,
+}
 
 #[derive(QueryableByName)]
 struct Prepared {
@@ -74,4 +87,47 @@ async fn writes_are_prepared_once_and_reused() {
     }
     let updates: i64 = prepared.iter().filter(|(s, _)| s.starts_with("UPDATE")).map(|(_, n)| n).sum();
     assert_eq!(updates, 2, "the note update and the status update, once each: {prepared:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_pages_are_planned_once_not_per_request() {
+    let database = new_database(DbKind::Postgres).await;
+    let mut config = test_config(&database.url);
+    config.db_pool_size = 1;
+    config.db_read_connections = 1; // every page below goes through the one shared connection
+    let pool = Pool::connect(&database.url, &config.pool_options()).await.unwrap();
+    let user_id = server::app::add_user(&pool, "alice", "alice-password", 0, 0).await.unwrap();
+    let Pool::Postgres(pg, shared) = &pool else { unreachable!() };
+    use diesel_async::SimpleAsyncConnection as _;
+    let mut setup = pg.get().await.unwrap();
+    setup
+        .batch_execute(&format!(
+            "INSERT INTO tasks (user_id, type, input, created_at, updated_at) \
+         SELECT {user_id}, 'image', 'in' || i, 0, 0 FROM generate_series(1, 30) AS s(i); \
+         INSERT INTO task_counts (user_id, shard, tasks) VALUES ({user_id}, 0, 30); \
+         INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES ({user_id}, 'h', 0, 0)"
+        ))
+        .await
+        .unwrap();
+    drop(setup);
+    // Past the five executions after which PostgreSQL's default mode settles on a plan.
+    for page in 0..8 {
+        let (session, total, rows) =
+            server::db!(shared: &pool, tasks::list_with_session("h", page % 2 * 20, 20)).unwrap();
+        assert!(session.is_some());
+        assert_eq!((total, rows.len()), (30, if page % 2 == 0 { 20 } else { 10 }));
+    }
+
+    let conn = shared.get().await.unwrap();
+    let plans: Vec<Plans> = diesel::sql_query(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT%'",
+    )
+    .load(&mut &*conn)
+    .await
+    .unwrap();
+    let page = plans.iter().find(|p| p.statement.contains("ORDER BY")).expect("the page statement is prepared");
+    assert_eq!((page.generic_plans, page.custom_plans), (8, 0), "the page statement: {}", page.statement);
+    for p in &plans {
+        assert_eq!(p.custom_plans, 0, "planned again for its values: {}", p.statement);
+    }
 }
