@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use super::cached::CacheBySql;
+use super::cached::{CacheBySql, SqlOnce};
 use super::oplog::NewOp;
 use super::schema::{login_failures, sessions, users};
 use super::users::User;
@@ -111,13 +111,16 @@ super::queries! {
         mut conn: Shared<'_>,
         token_hash: &str,
     ) -> QueryResult<Option<(Session, User)>> {
-        sessions::table
-            .inner_join(users::table)
-            .filter(sessions::token_hash.eq(token_hash))
-            .select((Session::as_select(), User::as_select()))
-            .first(&mut conn)
-            .await
-            .optional()
+        SqlOnce(
+            sessions::table
+                .inner_join(users::table)
+                .filter(sessions::token_hash.eq(token_hash))
+                .select((Session::as_select(), User::as_select()))
+                .limit(1),
+        )
+        .get_result(&mut conn)
+        .await
+        .optional()
     }
 
     /// Records that the session was used at `now`.

@@ -15,7 +15,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use super::cached::CacheBySql;
+use super::cached::{CacheBySql, SqlOnce};
 use super::oplog::NewOp;
 use super::schema::{task_counts, tasks};
 use super::sessions::{user_of_token, Session};
@@ -309,13 +309,16 @@ super::queries! {
 
     /// Task `id` of the user of the session `token_hash`, if any.
     pub async fn find_of_token(mut conn: Shared<'_>, token_hash: &str, id: i64) -> QueryResult<Option<Task>> {
-        tasks::table
-            .filter(tasks::id.eq(id))
-            .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
-            .select(Task::as_select())
-            .first(&mut conn)
-            .await
-            .optional()
+        SqlOnce(
+            tasks::table
+                .filter(tasks::id.eq(id))
+                .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
+                .select(Task::as_select())
+                .limit(1),
+        )
+        .get_result(&mut conn)
+        .await
+        .optional()
     }
 
     /// The list: the session of `token_hash` with its user, that user's task count and one page
@@ -337,11 +340,13 @@ super::queries! {
 
     /// The task count of the user of the session `token_hash` (0 for no session).
     pub async fn count_of_token(mut conn: Shared<'_>, token_hash: &str) -> QueryResult<i64> {
-        let shards: Vec<i64> = task_counts::table
-            .filter(task_counts::user_id.nullable().eq(user_of_token(token_hash)))
-            .select(task_counts::tasks)
-            .load(&mut conn)
-            .await?;
+        let shards: Vec<i64> = SqlOnce(
+            task_counts::table
+                .filter(task_counts::user_id.nullable().eq(user_of_token(token_hash)))
+                .select(task_counts::tasks),
+        )
+        .load(&mut conn)
+        .await?;
         Ok(shards.iter().sum())
     }
 
@@ -353,13 +358,15 @@ super::queries! {
         offset: i64,
         limit: i64,
     ) -> QueryResult<Vec<TaskRow>> {
-        tasks::table
-            .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
-            .order(tasks::id.desc())
-            .offset(offset)
-            .limit(limit)
-            .select(TaskRow::as_select())
-            .load(&mut conn)
-            .await
+        SqlOnce(
+            tasks::table
+                .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
+                .order(tasks::id.desc())
+                .offset(offset)
+                .limit(limit)
+                .select(TaskRow::as_select()),
+        )
+        .load(&mut conn)
+        .await
     }
 }
