@@ -45,6 +45,13 @@ pub fn user_of_token<'a>(token_hash: &'a str) -> _ {
     sessions::table.filter(sessions::token_hash.eq(token_hash)).select(sessions::user_id).single_value()
 }
 
+/// The session of a token hash joined with its user: the lookup of every authenticated request
+/// (each caller selects what it needs).
+#[diesel::dsl::auto_type]
+pub fn with_user_of_token<'a>(token_hash: &'a str) -> _ {
+    sessions::table.inner_join(users::table).filter(sessions::token_hash.eq(token_hash))
+}
+
 /// Sessions last used at or before `idle_before` or created at or before `created_before`: expired
 /// (the login's clean-up of its user's sessions and the background sweep of everyone's).
 #[diesel::dsl::auto_type]
@@ -111,13 +118,7 @@ super::queries! {
         mut conn: Shared<'_>,
         token_hash: &str,
     ) -> QueryResult<Option<(Session, User)>> {
-        SqlOnce(
-            sessions::table
-                .inner_join(users::table)
-                .filter(sessions::token_hash.eq(token_hash))
-                .select((Session::as_select(), User::as_select()))
-                .limit(1),
-        )
+        SqlOnce(with_user_of_token(token_hash).select((Session::as_select(), User::as_select())).limit(1))
         .get_result(&mut conn)
         .await
         .optional()

@@ -204,10 +204,16 @@ pub fn pgbench(endpoint: &str) -> String {
              SELECT id, type, status, priority, input, result, note FROM tasks WHERE id = :id AND user_id = {USER_OF_TOKEN} LIMIT 1;\n\
              \\endpipeline\n"
         ),
+        // The list's session lookup also selects the user's task count (`tasks::TaskCountOfUser`).
         "list" => format!(
-            "\\startpipeline\n{AUTH}SELECT tasks FROM task_counts WHERE user_id = {USER_OF_TOKEN};\n\
+            "\\startpipeline\n{}\
              SELECT id, type, status, priority, note FROM tasks WHERE user_id = {USER_OF_TOKEN} ORDER BY id DESC LIMIT 20 OFFSET 0;\n\
-             \\endpipeline\n"
+             \\endpipeline\n",
+            AUTH.replace(
+                " FROM sessions s",
+                ", (SELECT COALESCE(CAST(SUM(tasks) AS BIGINT), 0) FROM task_counts WHERE task_counts.user_id = u.id) \
+                 FROM sessions s"
+            )
         ),
         "update" => format!(
             "\\set id random(:lo, :hi)\n\\set r random(1, 1000000000)\n{AUTH}BEGIN;\n\
