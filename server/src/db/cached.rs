@@ -1,4 +1,4 @@
-//! Statements diesel would prepare afresh on every call, kept in the statement cache.
+//! Statements kept in the statement cache, and SQL text built once.
 //!
 //! diesel 2.3 marks every `UPDATE`, every `ON CONFLICT … DO UPDATE` and every insert of an
 //! `Insertable` struct "unsafe to cache": the same Rust type can build different SQL (a changeset
@@ -9,6 +9,9 @@
 //! [`CacheBySql`] declares the statement safe to cache *and* gives it no static query id, so the
 //! cache is keyed by the exact SQL text (and bind types), never by the Rust type: two calls that
 //! build different SQL get different entries, and the reason for diesel's caution does not apply.
+//!
+//! [`SqlOnce`] is the other half: for the hot reads, whose prepared statements *are* cached by
+//! type, it keeps diesel-async from building their SQL text again on every call.
 
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};

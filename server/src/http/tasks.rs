@@ -202,7 +202,8 @@ pub async fn delete_task(rqctx: Ctx, body: LazyBody<DeleteTaskRequest>) -> Resul
     Ok(HttpResponseOk(Envelope::ok("ok")))
 }
 
-/// Like `get_task`, one round trip: session, count and page together.
+/// Like `get_task`, one round trip: the session lookup (which also selects the task count) and
+/// the page together.
 pub async fn get_tasks(
     rqctx: Ctx,
     query: LazyQuery<GetTasksQuery>,

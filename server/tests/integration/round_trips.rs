@@ -115,7 +115,7 @@ async fn statements_that_can_go_together_go_in_one_round_trip() {
     let (list, response) = trips.during(get("tasks?offset=0&limit=2")).await;
     let body = expect_ok(response.unwrap()).await;
     assert_eq!((body["total"].as_i64(), body["items"].as_array().map(Vec::len)), (Some(3), Some(2)), "{body}");
-    assert_eq!(list, 1, "list: session, count and page together");
+    assert_eq!(list, 1, "list: session (with the count) and page together");
 
     let id = body["items"][0]["id"].as_i64().unwrap();
     let (detail, response) = trips.during(get(&format!("task?id={id}"))).await;
