@@ -105,20 +105,24 @@ impl diesel::Expression for TaskCountOfUser {
     type SqlType = diesel::sql_types::BigInt;
 }
 
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for TaskCountOfUser {
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for TaskCountOfUser
+where
+    task_counts::table: diesel::query_builder::QueryFragment<DB>,
+    task_counts::tasks: diesel::query_builder::QueryFragment<DB>,
+    task_counts::user_id: diesel::query_builder::QueryFragment<DB>,
+    super::schema::users::id: diesel::query_builder::QueryFragment<DB>,
+{
     fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        use super::schema::users;
+        // The schema's own table and columns: a rename is a compile error here too.
         out.push_sql("(SELECT COALESCE(CAST(SUM(");
-        out.push_identifier("tasks")?;
+        task_counts::tasks.walk_ast(out.reborrow())?;
         out.push_sql(") AS BIGINT), 0) FROM ");
-        out.push_identifier("task_counts")?;
+        task_counts::table.walk_ast(out.reborrow())?;
         out.push_sql(" WHERE ");
-        out.push_identifier("task_counts")?;
-        out.push_sql(".");
-        out.push_identifier("user_id")?;
+        task_counts::user_id.walk_ast(out.reborrow())?;
         out.push_sql(" = ");
-        out.push_identifier("users")?;
-        out.push_sql(".");
-        out.push_identifier("id")?;
+        users::id.walk_ast(out.reborrow())?;
         out.push_sql(")");
         Ok(())
     }
