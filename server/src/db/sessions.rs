@@ -119,9 +119,9 @@ super::queries! {
         token_hash: &str,
     ) -> QueryResult<Option<(Session, User)>> {
         SqlOnce(with_user_of_token(token_hash).select((Session::as_select(), User::as_select())).limit(1))
-        .get_result(&mut conn)
-        .await
-        .optional()
+            .get_result(&mut conn)
+            .await
+            .optional()
     }
 
     /// Records that the session was used at `now`.

@@ -388,10 +388,14 @@ super::queries! {
         mut conn: Shared<'_>,
         token_hash: &str,
     ) -> QueryResult<Option<(Session, User, i64)>> {
-        SqlOnce(with_user_of_token(token_hash).select((Session::as_select(), User::as_select(), TaskCountOfUser)).limit(1))
-            .get_result(&mut conn)
-            .await
-            .optional()
+        SqlOnce(
+            with_user_of_token(token_hash)
+                .select((Session::as_select(), User::as_select(), TaskCountOfUser))
+                .limit(1),
+        )
+        .get_result(&mut conn)
+        .await
+        .optional()
     }
 
     /// One page of the tasks of the user of the session `token_hash`, newest first (index
