@@ -292,7 +292,7 @@ fn run_database(
             if run.non2xx + run.socket_errors > 0 {
                 note = format!("{} non-2xx, {} socket errors {note}", run.non2xx, run.socket_errors);
             }
-            let l_db = match db {
+            let db_run = match db {
                 Db::Pg(cluster) => {
                     cx.base = next_block;
                     if fresh {
@@ -307,6 +307,7 @@ fn run_database(
                 }
                 Db::Sqlite(_) => None,
             };
+            let l_db = db_run.as_ref().map(|r| r.tps);
             let l_http = match &bare {
                 Some(b) => {
                     let r = wrk(plan, b.port, endpoint, &cx, c)?;
@@ -334,6 +335,7 @@ fn run_database(
                 p50_ms: run.p50_us as f64 / 1000.0,
                 p99_ms: run.p99_us as f64 / 1000.0,
                 l_db,
+                l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
                 l_http,
                 l_work,
                 limit_rps: limit,
@@ -523,8 +525,11 @@ fn pgbench(
     uid: i64,
     lid: i64,
     token_hash: &str,
-) -> Result<f64> {
+) -> Result<PgbenchRun> {
     let script = plan.work.join(format!("{endpoint}.sql"));
+    // A tenth of the transactions logged with their latency: enough for a p99, little work for
+    // pgbench.
+    let log_prefix = format!("pgbench-{endpoint}-{clients}");
     std::fs::write(&script, scripts::pgbench(endpoint))?;
     let vars = [
         format!("h={token_hash}"),
@@ -540,6 +545,8 @@ fn pgbench(
     let mut cmd = Command::new(cluster.pgbench());
     cmd.args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", &cx.threads.to_string()])
         .args(["-T", &plan.secs.to_string(), "-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "postgres"])
+        .args(["-l", "--sampling-rate=0.1", &format!("--log-prefix={log_prefix}")])
+        .current_dir(&plan.work)
         .arg("-f")
         .arg(&script);
     for v in &vars {
@@ -550,12 +557,43 @@ fn pgbench(
     if !out.status.success() {
         bail!("pgbench on {endpoint} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
     }
+    let p99_ms = logged_p99_ms(&plan.work, &log_prefix)?;
     if text.contains("number of transactions actually processed: 0/") || text.contains("processed: 0\n") {
-        return Ok(0.0); // every client waited on locks for the whole run
+        return Ok(PgbenchRun { tps: 0.0, p99_ms }); // every client waited on locks for the whole run
     }
-    text.lines()
+    let tps = text
+        .lines()
         .find_map(|l| l.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
-        .with_context(|| format!("no tps in pgbench's output:\n{text}"))
+        .with_context(|| format!("no tps in pgbench's output:\n{text}"))?;
+    Ok(PgbenchRun { tps, p99_ms })
+}
+
+struct PgbenchRun {
+    tps: f64,
+    /// pgbench's own p99 latency per transaction, from its log.
+    p99_ms: Option<f64>,
+}
+
+/// The p99 of the latencies in pgbench's transaction logs `dir/prefix.*` (one file per thread;
+/// the third field of a line is the transaction's time in µs), which it removes.
+fn logged_p99_ms(dir: &Path, prefix: &str) -> Result<Option<f64>> {
+    let mut latencies_us: Vec<u64> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !name.starts_with(&format!("{prefix}.")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?;
+        latencies_us.extend(text.lines().filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok()));
+        std::fs::remove_file(&path)?;
+    }
+    if latencies_us.is_empty() {
+        return Ok(None);
+    }
+    latencies_us.sort_unstable();
+    let at = (latencies_us.len() * 99).div_ceil(100).saturating_sub(1);
+    Ok(Some(latencies_us[at] as f64 / 1000.0))
 }
 
 /// How many times per second `threads` threads together can do `op` (given the thread's number

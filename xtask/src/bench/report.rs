@@ -17,6 +17,8 @@ pub struct Row {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub l_db: Option<f64>,
+    /// pgbench's own p99 latency in that run: what the database alone answers within.
+    pub l_db_p99_ms: Option<f64>,
     pub l_http: f64,
     /// The endpoint's own work that neither L_db nor L_http does: the upload's file (temporary
     /// file, write, fsync, rename), the login's argon2 check.
@@ -26,10 +28,12 @@ pub struct Row {
     pub note: String,
 }
 
-const HEAD: [&str; 12] =
-    ["endpoint", "db", "conns", "req/s", "p50 ms", "p99 ms", "L_db", "L_http", "L_work", "limit", "ratio", "note"];
+const HEAD: [&str; 13] = [
+    "endpoint", "db", "conns", "req/s", "p50 ms", "p99 ms", "L_db", "db p99", "L_http", "L_work", "limit", "ratio",
+    "note",
+];
 
-fn cells(r: &Row) -> [String; 12] {
+fn cells(r: &Row) -> [String; 13] {
     let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(|| "–".into());
     [
         r.endpoint.clone(),
@@ -39,6 +43,7 @@ fn cells(r: &Row) -> [String; 12] {
         format!("{:.2}", r.p50_ms),
         format!("{:.2}", r.p99_ms),
         opt(r.l_db, &|v| format!("{v:.0}")),
+        opt(r.l_db_p99_ms, &|v| format!("{v:.2}")),
         format!("{:.0}", r.l_http),
         opt(r.l_work, &|v| format!("{v:.0}")),
         opt(r.limit_rps, &|v| format!("{v:.0}")),
@@ -47,9 +52,9 @@ fn cells(r: &Row) -> [String; 12] {
     ]
 }
 
-const WIDTHS: [usize; 12] = [8, 8, 5, 8, 7, 7, 8, 8, 7, 8, 6, 0];
+const WIDTHS: [usize; 13] = [8, 8, 5, 8, 7, 7, 8, 7, 8, 7, 8, 6, 0];
 
-fn line(c: &[String; 12]) -> String {
+fn line(c: &[String; 13]) -> String {
     let mut s = String::new();
     for (i, (cell, w)) in c.iter().zip(WIDTHS).enumerate() {
         if i < 2 {
@@ -107,6 +112,7 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
                 "limit_rps": r.limit_rps.map(|v| round(v, 1)),
                 "ratio": r.ratio.map(|v| round(v, 3)),
                 "l_db_rps": r.l_db.map(|v| round(v, 1)),
+                "l_db_p99_ms": r.l_db_p99_ms.map(|v| round(v, 3)),
                 "l_http_rps": round(r.l_http, 1),
                 "l_work_rps": r.l_work.map(|v| round(v, 1)),
                 "note": r.note,
@@ -119,7 +125,8 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
     let _ = writeln!(
         md,
         "# Endpoint benchmark ({})\n\nMachine: {machine}. Requests/s of the release server (wrk), \
-         L_db = pgbench running the endpoint's statements (prepared, same concurrency), L_http = a bare \
+         L_db = pgbench running the endpoint's statements (prepared, same concurrency), db p99 = \
+         pgbench's own p99 latency in that run (a tenth of its transactions logged), L_http = a bare \
          hyper server answering the same bytes to the same wrk script, L_work = the endpoint's own work \
          alone, where it has some (upload: temporary file, write, fsync, rename; login: argon2 checks, one \
          per core as the server admits them), limit = 1/(1/L_db + 1/L_http [+ 1/L_work]), ratio = req/s ÷ \
