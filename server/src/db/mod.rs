@@ -305,10 +305,14 @@ fn postgres_url(url: &str) -> String {
 /// values change no plan.
 pub async fn establish_postgres(url: &str) -> diesel::ConnectionResult<PgConn> {
     let mut conn = PgConn::establish(url).await?;
-    conn.batch_execute("SET plan_cache_mode = force_generic_plan")
-        .await
-        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    Ok(conn)
+    match conn.batch_execute("SET plan_cache_mode = force_generic_plan").await {
+        Ok(()) => Ok(conn),
+        // PostgreSQL before 12 has no such setting: it plans as it always did there.
+        Err(DieselError::DatabaseError(_, info)) if info.message().contains("unrecognized configuration parameter") => {
+            Ok(conn)
+        }
+        Err(e) => Err(diesel::ConnectionError::CouldntSetupConfiguration(e)),
+    }
 }
 
 /// The file path of a `sqlite://PATH` URL.
