@@ -95,8 +95,8 @@ pub const COUNT_SHARDS: i16 = 16;
 
 /// The task count of the user in the query's `users` row, as a column: `(SELECT
 /// COALESCE(CAST(SUM(tasks) AS BIGINT), 0) FROM task_counts WHERE user_id = users.id)`. Selected
-/// with the session lookup, it saves the list page a statement of its own (measured without the
-/// statement: server CPU per page 55 → 49 µs, +17 % pages/s). Written out because diesel builds
+/// with the session lookup, it saves the list page a statement of its own (measured: server CPU
+/// per page 55–58 → 48–50 µs, 15.0–15.9k → 17.0–17.6k pages/s). Written out because diesel builds
 /// no subquery that refers to the outer query, and its `sum` of a BIGINT is NUMERIC on PostgreSQL.
 #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
 pub struct TaskCountOfUser;

@@ -577,11 +577,12 @@ struct PgbenchRun {
 /// The p99 of the latencies in pgbench's transaction logs `dir/prefix.*` (one file per thread;
 /// the third field of a line is the transaction's time in µs), which it removes.
 fn logged_p99_ms(dir: &Path, prefix: &str) -> Result<Option<f64>> {
+    let file_start = format!("{prefix}.");
     let mut latencies_us: Vec<u64> = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if !name.starts_with(&format!("{prefix}.")) {
+        if !name.starts_with(&file_start) {
             continue;
         }
         let text = std::fs::read_to_string(&path)?;
