@@ -6,7 +6,7 @@
 //! and log in first.
 //!
 //! ```no_run
-//! use generated::{types, Client};
+//! use backend_client::{types, Client};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let http = reqwest::Client::builder().cookie_store(true).build()?;

@@ -7,8 +7,11 @@ use anyhow::Context as _;
 use dropshot::{ConfigDropshot, HttpServer, ServerBuilder};
 use slog::Logger;
 
+use crate::auth::{valid_user_name, MIN_PASSWORD_LEN};
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{self, users::NewUser, DbError, Pool};
+use crate::db::rows::{NewUser, User, UserChange};
+use crate::db::{db, DbError, Pool};
 use crate::http::{BackendImpl, ServerContext};
 use crate::logging::RequestUsers;
 
@@ -26,6 +29,7 @@ impl Server {
         config: Config,
         log: Logger,
         request_users: RequestUsers,
+        clock: Clock,
     ) -> anyhow::Result<(Server, Option<String>)> {
         let bind: SocketAddr = config.bind.parse().context("bind address")?;
         std::fs::create_dir_all(&config.upload_dir)
@@ -43,12 +47,13 @@ impl Server {
             ..ConfigDropshot::default()
         };
         let config = Arc::new(config);
-        let context = Arc::new(ServerContext { pool: pool.clone(), config: config.clone(), request_users });
+        let context =
+            Arc::new(ServerContext { pool: pool.clone(), config: config.clone(), clock: clock.clone(), request_users });
         let http = ServerBuilder::new(api, context, log.clone())
             .config(dropshot_config)
             .start()
             .map_err(|e| anyhow::anyhow!("starting the HTTP server on {bind}: {e}"))?;
-        let housekeeping = crate::housekeeping::start(pool.clone(), config, log);
+        let housekeeping = crate::housekeeping::start(pool.clone(), config, clock, log);
         Ok((Server { http, pool, housekeeping }, admin_password))
     }
 
@@ -78,7 +83,7 @@ impl Server {
 
 /// Creates `admin` with a random password when there is no user at all; returns that password.
 pub async fn ensure_admin(pool: &Pool) -> anyhow::Result<Option<String>> {
-    if crate::db!(pool, users::count())? > 0 {
+    if db!(pool, users::count())? > 0 {
         return Ok(None);
     }
     let password = crate::auth::new_password();
@@ -123,19 +128,11 @@ impl From<DbError> for UserError {
     }
 }
 
-/// The smallest password length the CLI accepts.
-pub const MIN_PASSWORD_LEN: usize = 8;
-
 fn check_password(password: &str) -> Result<(), UserError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(UserError::BadInput(format!("the password must have at least {MIN_PASSWORD_LEN} characters")));
     }
     Ok(())
-}
-
-/// Whether `name` can be a user name: 1 to 64 bytes, no whitespace or control characters.
-pub fn valid_user_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn check_name(name: &str) -> Result<(), UserError> {
@@ -158,7 +155,7 @@ pub async fn add_user(pool: &Pool, name: &str, password: &str, role: u32, perm: 
     check_name(name)?;
     check_password(password)?;
     let password_hash = hash(password).await?;
-    let now = db::now_ms();
+    let now = Clock::system().now_ms();
     let user = NewUser {
         name,
         password_hash: &password_hash,
@@ -167,14 +164,21 @@ pub async fn add_user(pool: &Pool, name: &str, password: &str, role: u32, perm: 
         created_at: now,
         updated_at: now,
     };
-    Ok(crate::db!(pool, users::insert(&user))?)
+    Ok(db!(pool, users::insert(&user))?)
+}
+
+/// Every user, by id.
+pub async fn list_users(pool: &Pool) -> Result<Vec<User>, UserError> {
+    Ok(db!(pool, users::list())?)
 }
 
 /// Changes a user's password and revokes their sessions.
 pub async fn set_password(pool: &Pool, name: &str, password: &str) -> Result<(), UserError> {
     check_password(password)?;
     let password_hash = hash(password).await?;
-    match crate::db!(pool, users::set_password(name, &password_hash, db::now_ms()))? {
+    let change =
+        UserChange { password_hash: Some(&password_hash), disabled: None, updated_at: Clock::system().now_ms() };
+    match db!(pool, users::change_and_revoke(name, &change))? {
         true => Ok(()),
         false => Err(UserError::NoSuchUser),
     }
@@ -182,7 +186,8 @@ pub async fn set_password(pool: &Pool, name: &str, password: &str) -> Result<(),
 
 /// Disables a user and revokes their sessions.
 pub async fn disable_user(pool: &Pool, name: &str) -> Result<(), UserError> {
-    match crate::db!(pool, users::disable(name, db::now_ms()))? {
+    let change = UserChange { password_hash: None, disabled: Some(true), updated_at: Clock::system().now_ms() };
+    match db!(pool, users::change_and_revoke(name, &change))? {
         true => Ok(()),
         false => Err(UserError::NoSuchUser),
     }

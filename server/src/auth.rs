@@ -8,6 +8,14 @@ use sha2::Digest as _;
 
 mod checks;
 
+/// The smallest password length the CLI accepts.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// Whether `name` can be a user name: 1 to 64 bytes, no whitespace or control characters.
+pub fn valid_user_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// Hashes a password with argon2id (the crate's default parameters) and a random salt (from the OS).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let hash =

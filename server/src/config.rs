@@ -141,8 +141,15 @@ impl Config {
             "cookie_name {:?}: use letters, digits, '_', '-' or '.'",
             self.cookie_name
         );
-        crate::logging::parse_level(&self.log_level)?;
+        self.log_level()?;
         Ok(())
+    }
+
+    /// `log_level` as slog's level.
+    pub fn log_level(&self) -> anyhow::Result<slog::Level> {
+        self.log_level.parse::<slog::Level>().map_err(|()| {
+            anyhow::anyhow!("log_level {:?}: expected trace, debug, info, warn, error or critical", self.log_level)
+        })
     }
 
     pub fn secure_cookie(&self) -> bool {

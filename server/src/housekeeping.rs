@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use slog::Logger;
 
+use crate::clock::{secs_to_ms, Clock};
 use crate::config::Config;
-use crate::db::{self, DbError, Pool};
-use crate::http::secs_to_ms;
+use crate::db::{db, DbError, Pool};
 
 /// How often the sweep runs, the first time one interval after start (start-up does no more work,
 /// and instances restarted together do not all write at once).
@@ -29,21 +29,21 @@ pub struct Swept {
 pub async fn sweep(pool: &Pool, config: &Config, now: i64) -> Result<Swept, DbError> {
     let idle_before = now - secs_to_ms(config.session_idle_secs);
     let created_before = now - secs_to_ms(config.session_lifetime_secs);
-    let sessions = crate::db!(pool, sessions::delete_expired(idle_before, created_before))?;
+    let sessions = db!(pool, sessions::delete_expired(idle_before, created_before))?;
     let window_start = now - secs_to_ms(config.login_window_secs);
-    let login_failures = crate::db!(pool, sessions::forget_failures(window_start))?;
+    let login_failures = db!(pool, sessions::forget_failures(window_start))?;
     Ok(Swept { sessions, login_failures })
 }
 
 /// Sweeps every [`SWEEP_EVERY`] until the returned task is aborted. A failed sweep (the
 /// database away) is logged and tried again next time.
-pub fn start(pool: Pool, config: std::sync::Arc<Config>, log: Logger) -> tokio::task::JoinHandle<()> {
+pub fn start(pool: Pool, config: std::sync::Arc<Config>, clock: Clock, log: Logger) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + SWEEP_EVERY, SWEEP_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            match sweep(&pool, &config, db::now_ms()).await {
+            match sweep(&pool, &config, clock.now_ms()).await {
                 Ok(swept) => slog::debug!(log, "housekeeping";
                     "expired_sessions" => swept.sessions, "login_failures" => swept.login_failures),
                 Err(e) => slog::warn!(log, "housekeeping failed"; "cause" => %e),

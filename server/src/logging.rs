@@ -16,12 +16,6 @@ use slog::{Drain, Level, Logger};
 
 use crate::config::{Config, LogFormat};
 
-pub fn parse_level(level: &str) -> anyhow::Result<Level> {
-    level
-        .parse::<Level>()
-        .map_err(|()| anyhow::anyhow!("log_level {level:?}: expected trace, debug, info, warn, error or critical"))
-}
-
 /// The user id each in-flight request authenticated as, by request id.
 #[derive(Debug, Default, Clone)]
 pub struct RequestUsers(Arc<Mutex<HashMap<String, i64>>>);
@@ -123,7 +117,7 @@ impl<W: Write> Drop for WholeLines<W> {
 
 /// The server's logger, as the configuration asks for it.
 pub fn logger(config: &Config, users: RequestUsers) -> anyhow::Result<Logger> {
-    let level = parse_level(&config.log_level)?;
+    let level = config.log_level()?;
     let format: Box<dyn Drain<Ok = (), Err = slog::Never> + Send> = match config.log_format {
         // Plain text, no colours, also on a terminal: a terminal that stops reading (scrolled
         // back, paused with Ctrl-S) must not stop the requests, and only the writer thread

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use server::app::{self, Server, UserError};
+use server::clock::Clock;
 use server::config::Config;
 use server::db::Pool;
 use server::logging::{self, RequestUsers};
@@ -131,11 +132,14 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let log = logging::logger(&config, request_users.clone())?;
     std::fs::create_dir_all(&config.upload_dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", config.upload_dir))?;
     let database = redact(&config.database);
-    let (server, admin_password) = Server::start(config, log.clone(), request_users).await?;
+    let (server, admin_password) = Server::start(config, log.clone(), request_users, Clock::from_env()).await?;
     if let Some(password) = admin_password {
         println!("created user admin with password: {password}");
         println!("(shown only this once; change it with `server user passwd admin`)");
     }
+    // On stdout whatever the log level: people and the test harness (which binds port 0) read
+    // the address here.
+    println!("listening on http://{}", server.local_addr());
     slog::info!(log, "listening"; "address" => %server.local_addr(), "database" => database);
     server.run_until_signalled(&log).await?;
     slog::info!(log, "stopped");
@@ -158,7 +162,7 @@ async fn user_command(pool: &Pool, command: UserCommand) -> anyhow::Result<ExitC
             app::disable_user(pool, &name).await.map(|()| println!("disabled {name}; their sessions are revoked"))
         }
         UserCommand::List => {
-            let users = server::db!(pool, users::list())?;
+            let users = app::list_users(pool).await?;
             println!("{:>6}  {:<24} {:>10} {:>20}  status", "id", "name", "role", "perm");
             for u in users {
                 let status = if u.disabled { "disabled" } else { "active" };
@@ -210,7 +214,7 @@ fn redact(url: &str) -> String {
 /// back to the system when freed. glibc's default threshold rises after the first such free, so
 /// later checks are served from per-thread heaps that keep the memory: with SQLite queries on
 /// tokio's blocking threads, each login landed on another thread and the resident memory grew by
-/// ~19 MiB per arena, to ~275 MiB under `cargo xtask soak` at 32 connections (~30 MiB with this).
+/// ~19 MiB per arena, to hundreds of MiB under `cargo xtask soak` (`docs/performance.md`).
 fn fixed_mmap_threshold() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; called first thing, before other threads.

@@ -1,11 +1,7 @@
-//! The library half of `cargo xtask`: the doc dialect and generated-file handling, shared by the
-//! command-line tool (`src/main.rs`) and the tests.
+//! The library half of `cargo xtask`: where the workspace and its doc are, and generated-file
+//! handling, shared by this command line, `xtask-tools` and the tests.
 
 pub mod codegen;
-pub mod contract;
-pub mod diag;
-pub mod dialect;
-pub mod pg;
 
 use std::path::Path;
 

@@ -1,12 +1,13 @@
 //! `cargo xtask`: the project's own tooling. It turns the markdown API doc into the OpenAPI spec
 //! (and back), checks that committed generated files are current, and runs the test suite.
 //! See the README for the chain these commands maintain.
+//!
+//! This binary stays light — the doc dialect, clap, serde_json — so that a doc author's
+//! `cargo xtask openapi` builds in seconds. The commands that need the server's crates (the
+//! client generator, the contract check, the benchmark, soak and fuzzing) live in `xtask-tools`
+//! (`xtask/tools/`); this binary hands them over with `cargo run`.
 
-mod bench;
-mod client;
-mod fuzz;
-mod live;
-mod soak;
+mod bench_openapi;
 mod test;
 
 use std::path::PathBuf;
@@ -14,7 +15,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use xtask::{codegen, dialect, root, DEFAULT_DOC, DEFAULT_SPEC};
+use doc_dialect as dialect;
+use xtask::{codegen, root, DEFAULT_DOC, DEFAULT_SPEC};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Project tooling: doc → spec → code, and their checks")]
@@ -58,54 +60,32 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
-    /// Benchmark every endpoint of the release server on PostgreSQL and SQLite against the limits
-    /// of its database and HTTP work, measured in the same run (needs wrk and PostgreSQL).
-    Bench {
-        /// A short run (1 s per measurement, a couple of minutes) that still covers every endpoint.
-        #[arg(long)]
-        quick: bool,
-        /// Only these endpoints (comma-separated: hola,login,create,detail,list,update,status,delete,upload).
-        #[arg(long)]
-        only: Option<String>,
-    },
-    /// Generate the Rust client in generated/ from the doc's spec (progenitor).
-    Client {
-        /// Write nothing; fail if the committed client is not what the spec generates.
-        #[arg(long)]
-        check: bool,
-    },
-    /// Check that the server's own spec (from its API trait) says what the doc says.
-    Contract {
-        /// The markdown doc [default: openapi/backend-api.md].
-        #[arg(long)]
-        doc: Option<PathBuf>,
-    },
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
-    /// Fuzz the live server from the doc's spec with schemathesis (every check, 0 failures).
-    FuzzApi {
-        /// Generated cases per operation and test phase.
-        #[arg(long, default_value_t = 300)]
-        max_examples: u32,
-        /// The random seed (the same seed generates the same cases).
-        #[arg(long, default_value_t = 6)]
-        seed: u64,
-    },
-    /// Mixed load on the live server (not in CI): 0 errors and memory flat, or it fails.
-    Soak {
-        /// How long, in seconds (`--secs 20` for a quick check).
-        #[arg(long, default_value_t = 300)]
-        secs: u64,
-        /// Concurrent keep-alive connections, one user each.
-        #[arg(long, default_value_t = 32)]
-        connections: usize,
-        /// Database URL [default: SQLite in a temporary folder].
-        #[arg(long)]
-        database: Option<String>,
-        /// Build and run the release binary.
-        #[arg(long)]
-        release: bool,
-    },
+    /// Generate the Rust client in generated/ from the doc's spec (progenitor) [xtask-tools].
+    #[command(disable_help_flag = true)]
+    Client(Forwarded),
+    /// Check that the server's own spec (from its API trait) says what the doc says [xtask-tools].
+    #[command(disable_help_flag = true)]
+    Contract(Forwarded),
+    /// Benchmark every endpoint of the release server against the limits of its database and HTTP
+    /// work, measured in the same run (needs wrk and PostgreSQL) [xtask-tools, release build].
+    #[command(disable_help_flag = true)]
+    Bench(Forwarded),
+    /// Mixed load on the live server (not in CI): 0 errors and memory flat, or it fails [xtask-tools].
+    #[command(disable_help_flag = true)]
+    Soak(Forwarded),
+    /// Fuzz the live server from the doc's spec with schemathesis (every check, 0 failures)
+    /// [xtask-tools].
+    #[command(disable_help_flag = true)]
+    FuzzApi(Forwarded),
+}
+
+/// The arguments of a command `xtask-tools` runs, passed on untouched (`--help` included).
+#[derive(clap::Args)]
+struct Forwarded {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -113,15 +93,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Openapi { doc, out, check } => openapi(doc, out, check),
         Command::Markdown { spec, out, check } => markdown(spec, out, check),
-        Command::BenchOpenapi { endpoints, runs } => bench::openapi(endpoints, runs),
-        Command::Bench { quick, only } => bench::endpoints::run(quick, only),
-        Command::Client { check } => client::run(root(), check),
-        Command::Contract { doc } => contract(doc),
+        Command::BenchOpenapi { endpoints, runs } => bench_openapi::openapi(endpoints, runs),
         Command::Test => test::run(),
-        Command::FuzzApi { max_examples, seed } => fuzz::run(&fuzz::Options { max_examples, seed }),
-        Command::Soak { secs, connections, database, release } => {
-            soak::run(&soak::Options { secs, connections, database, release })
-        }
+        Command::Client(f) => tools("client", f, false),
+        Command::Contract(f) => tools("contract", f, false),
+        // Measuring a debug build would measure the wrong program.
+        Command::Bench(f) => tools("bench", f, true),
+        Command::Soak(f) => tools("soak", f, false),
+        Command::FuzzApi(f) => tools("fuzz-api", f, false),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,6 +109,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `xtask-tools COMMAND ARGS…` through cargo, which builds it first.
+fn tools(command: &str, forwarded: Forwarded, release: bool) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut run = std::process::Command::new(cargo);
+    run.args(["run", "--quiet"]);
+    if release {
+        run.arg("--release");
+    }
+    run.args(["--package", "xtask-tools", "--", command]).args(&forwarded.args).current_dir(root());
+    let status = run.status().context("running cargo")?;
+    anyhow::ensure!(status.success(), "cargo xtask {command} failed");
+    Ok(())
 }
 
 /// An input path as the user gave it (relative to the current directory), or the default under
@@ -184,31 +177,4 @@ fn markdown(spec: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<
     let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{shown} is not JSON"))?;
     let md = dialect::spec_to_markdown(&value).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     codegen::write_or_check(&out, &md, check, &command)
-}
-
-fn contract(doc: Option<PathBuf>) -> Result<()> {
-    let (doc, shown) = input(doc, DEFAULT_DOC);
-    let text = std::fs::read_to_string(&doc).with_context(|| format!("reading {}", doc.display()))?;
-    let differences = xtask::contract::check(&text, &shown, &server_spec())
-        .map_err(|d| anyhow::anyhow!("{d}{shown} does not convert; fix it first"))?;
-    for d in &differences {
-        println!("{shown}:{}: {} — {}", d.line, d.doc, d.server);
-    }
-    if differences.is_empty() {
-        println!("contract: the server's spec says what {shown} says");
-        Ok(())
-    } else {
-        anyhow::bail!("contract: {} differences between {shown} (left) and the server (right)", differences.len())
-    }
-}
-
-/// The server's OpenAPI document, built from the API trait alone (no database), with the
-/// server's error-code table added as `x-error-codes` so it is compared with the doc's too.
-fn server_spec() -> serde_json::Value {
-    let mut spec = backend_api::openapi_json();
-    spec["x-error-codes"] = backend_api::ErrorCode::ALL
-        .iter()
-        .map(|c| serde_json::json!({"code": c.code(), "error": c.name(), "status": c.status()}))
-        .collect();
-    spec
 }

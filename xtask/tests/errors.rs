@@ -86,29 +86,22 @@ struct Run {
 
 /// Converts `doc` from a temp dir; reports the outcome and whether an output file appeared.
 fn convert(doc: &str) -> Run {
-    let dir = std::env::temp_dir().join(format!("xtask-errors-{}-{}", std::process::id(), unique()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let md = dir.join("doc.md");
     std::fs::write(&md, doc).unwrap();
     let out = dir.join("doc.json");
     let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["openapi", "--doc", "doc.md", "--out", "doc.json"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .unwrap();
     let run =
         Run { ok: o.status.success(), stderr: String::from_utf8_lossy(&o.stderr).into_owned(), wrote: out.exists() };
     let leftovers: Vec<PathBuf> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| *p != md && *p != out).collect();
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| *p != md && *p != out).collect();
     assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
-    std::fs::remove_dir_all(&dir).unwrap();
     run
-}
-
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Asserts the conversion failed, wrote nothing, and reported exactly these `LINE: message` parts.
@@ -228,26 +221,25 @@ fn every_problem_in_one_run() {
 
 #[test]
 fn a_failed_run_leaves_the_previous_output_alone() {
-    let dir = std::env::temp_dir().join(format!("xtask-keep-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     std::fs::write(dir.join("doc.md"), DOC.replace("|id|int64||", "|id|int65||")).unwrap();
     std::fs::write(dir.join("doc.json"), "previous\n").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["openapi", "--doc", "doc.md"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(!o.status.success());
     assert_eq!(std::fs::read_to_string(dir.join("doc.json")).unwrap(), "previous\n");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn check_mode_fails_on_a_stale_spec_and_names_the_command() {
-    let dir = std::env::temp_dir().join(format!("xtask-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     std::fs::write(dir.join("doc.md"), DOC).unwrap();
-    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).current_dir(&dir).output().unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).current_dir(dir).output().unwrap();
     assert!(run(&["openapi", "--doc", "doc.md"]).status.success());
     assert!(run(&["openapi", "--doc", "doc.md", "--check"]).status.success());
     std::fs::write(dir.join("doc.md"), DOC.replace("新增一个", "新增一条")).unwrap();
@@ -262,7 +254,6 @@ fn check_mode_fails_on_a_stale_spec_and_names_the_command() {
     let o = run(&["markdown", "--spec", "doc.json", "--out", "doc.md", "--check"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("cargo xtask markdown --spec doc.json --out doc.md"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

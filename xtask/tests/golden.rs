@@ -40,10 +40,10 @@ fn each_golden_doc_converts_to_its_committed_spec() {
 
 #[test]
 fn each_spec_renders_back_to_its_doc_byte_for_byte() {
-    let tmp = tempdir("roundtrip");
+    let tmp = tempfile::tempdir().unwrap();
     for doc in docs().into_iter().chain(["openapi/backend-api.md".to_string()]) {
         let spec = doc.replace(".md", ".json");
-        let out = tmp.join(Path::new(&doc).file_name().unwrap());
+        let out = tmp.path().join(Path::new(&doc).file_name().unwrap());
         let o = xtask(&["markdown", "--spec", &spec, "--out", out.to_str().unwrap()]);
         assert!(o.status.success(), "{spec}: {}", stderr(&o));
         let original = std::fs::read_to_string(xtask::root().join(&doc)).unwrap();
@@ -53,7 +53,6 @@ fn each_spec_renders_back_to_its_doc_byte_for_byte() {
             panic!("{doc}: the round trip differs first at line {line}");
         }
     }
-    std::fs::remove_dir_all(tmp).unwrap();
 }
 
 #[test]
@@ -119,11 +118,4 @@ fn golden_specs_show_the_rules_they_exist_for() {
     );
     assert_eq!(upload["properties"]["title"]["type"], "string");
     assert_eq!(types["paths"]["/api/v2/shop/item"]["patch"]["x-permission"], "shop:write");
-}
-
-fn tempdir(tag: &str) -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("xtask-{tag}-{}-{:?}", std::process::id(), std::thread::current().id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -3,10 +3,10 @@
 //! after they stop.
 //!
 //! Why keep it: each check needs 19 MiB (the crate's default `m`). Allocated afresh, that memory
-//! comes straight from mmap (see `fixed_mmap_threshold` in main.rs) and every one of its ~4,900
-//! pages faults in and is zeroed: measured here, a check took 26 ms that way against 15 ms with
-//! the memory reused — logins at 32 connections went from ~64/s to the rate argon2 itself allows.
-//! Why give it back: a server nobody logs in to should not hold 19 MiB per core.
+//! comes straight from mmap (see `fixed_mmap_threshold` in main.rs) and every one of its pages
+//! faults in and is zeroed, which makes a check markedly slower than argon2's own work
+//! (`docs/performance.md`). Why give it back: a server nobody logs in to should not hold 19 MiB
+//! per core.
 
 use std::sync::{Mutex, OnceLock};
 

@@ -51,7 +51,7 @@ impl<Q: Query> Query for CacheBySql<Q> {
 /// Why: diesel-async builds a statement's SQL text on every call, before it looks in the statement
 /// cache — even for a query whose type alone identifies its prepared statement (a static query
 /// id), where the text is only needed the first time. Building it walks the whole query tree and
-/// allocates for each quoted identifier: ~8 % of the server's CPU on a list page.
+/// allocates for each quoted identifier, a visible share of a hot read's CPU.
 ///
 /// Sound only at the top of a statement (the thing handed to `load`/`get_result`), because the
 /// text it reuses numbers its bind placeholders from `$1`, and only for a static query id (diesel

@@ -1,118 +1,79 @@
 //! Storage: one pool over SQLite or PostgreSQL, chosen once from the database URL.
 //!
-//! Each query is written once, in the file of its resource (`users.rs`, `sessions.rs`, …), inside
-//! [`queries!`], which compiles it for both backends (`users::sqlite::f`, `users::postgres::f`)
-//! against the concrete connection type; [`db!`] picks the one that matches the pool. That keeps
-//! the queries as plain diesel code (no `where` clause per statement, as a function generic over
-//! `C: AsyncConnection` would need) while guaranteeing both backends run the same text.
+//! # Where things are
 //!
-//! Errors: [`DbError::Unavailable`] when no connection can be had within the pool's timeout or a
-//! connection dies under a query (→ 503 / 10205); anything else is [`DbError::Query`] (→ 500,
-//! logged). bb8 does not test connections on checkout (a `SELECT 1` per request doubles the
-//! statements); a connection whose query failed because the database went away reports itself
-//! broken (`is_broken`) and bb8 drops it instead of returning it to the pool, so the server recovers
-//! by itself once the database answers again: the next checkout opens a fresh connection. A
-//! connection closed while it sat idle in the pool is skipped at checkout ([`checkout_live`]), so
-//! the first request after an outage does not answer 503 with it.
+//! - `queries/<resource>.rs` — every query, written once as plain diesel code. Each file is
+//!   compiled twice, as `sqlite::<resource>` and `postgres::<resource>` (a `#[path]` module in
+//!   `sqlite.rs` and in `postgres.rs`), where `Conn`, `Shared` and `pipeline2`/`pipeline3` are
+//!   that backend's. The file imports them, and the other query files it calls, from `super`:
+//!   `use super::{oplog, Conn}` is this backend's operation log and connection type.
+//! - `rows.rs` — the rows and outcomes that queries hand to the handlers (one type for both
+//!   backends). `schema.rs` — the tables, as diesel sees them. `cached.rs` — the two wrappers
+//!   below. `sqlite.rs`, `postgres.rs` — each backend's connections, set-up and migrations.
+//! - [`db!`] runs a query on the pool's backend: `db!(pool, tasks::create(&task, &op))`.
+//!
+//! # Adding a query
+//!
+//! 1. Write it in `queries/<resource>.rs` taking `conn: &mut Conn` — or `conn: Shared<'_>` if it
+//!    may run beside other statements (below) — and returning `QueryResult<T>`. Rows it returns
+//!    that a handler reads go in `rows.rs`. A write that changes something appends its
+//!    operation-log row with `oplog::append` inside the same transaction.
+//! 2. Filter on indexed columns only. PostgreSQL runs every prepared statement on its generic
+//!    plan (`postgres::establish`) and SQLite keeps the plan a statement was prepared with
+//!    (`sqlite_plans.rs`): no value gets a plan of its own, so an unindexed filter is a scan on
+//!    every call.
+//! 3. Keep it a cached prepared statement. diesel refuses to cache UPDATEs, upserts and inserts
+//!    of an `Insertable` struct: wrap those in `cached::CacheBySql`. A read on a hot path whose
+//!    type alone names its statement (no `IN (…)` list) goes in `cached::SqlOnce`, so that its
+//!    SQL text is built once rather than on every call.
+//! 4. Pick the connection. A transaction, or anything that writes, runs on a pooled connection:
+//!    `db!(pool, module::query(…))`. A read outside any transaction may go through the
+//!    connections many requests share: `db!(shared: pool, module::query(…))` (PostgreSQL's
+//!    `postgres::SharedConns`; a pooled one on SQLite). Statements that do not need each other's
+//!    results go out together with `pipeline2`/`pipeline3`: one round trip on PostgreSQL.
+//!    `tests/integration/round_trips.rs` counts round trips; `db/statements.rs` checks caching
+//!    and plans.
+//!
+//! # Failures
+//!
+//! [`DbError::Unavailable`] when no connection can be had within the pool's timeout or a
+//! connection dies under a query (→ 503 / 10205); [`DbError::Duplicate`] for a unique
+//! constraint; anything else is [`DbError::Query`] (→ 500, logged). bb8 does not test connections
+//! on checkout (a `SELECT 1` per request would double the statements): a connection whose query
+//! failed because the database went away reports itself broken and bb8 drops it, so the server
+//! recovers by itself once the database answers again.
 
-pub mod cached;
-pub mod oplog;
+mod cached;
+pub mod postgres;
+pub mod rows;
 pub mod schema;
-pub mod sessions;
-pub mod shared;
+pub mod sqlite;
 mod sqlite_plans;
-pub mod tasks;
-pub mod users;
+#[cfg(test)]
+mod statements;
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sqlite::SqliteConnection;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
-pub type PgConn = AsyncPgConnection;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// Compiles the query functions inside it once per backend: `mod sqlite` and `mod postgres`,
-/// each with `Conn` bound to that backend's connection type, `Shared` to a connection several
-/// statements can be in flight on (see [`pipeline_postgres!`]), `oplog` naming the same backend's
-/// operation-log queries (so a write appends its row with `oplog::append`), `session_queries` its
-/// session queries and `pipeline!` its way of running independent statements together.
-macro_rules! queries {
-    ($($item:item)*) => {
-        pub mod sqlite {
-            #![allow(unused_imports)]
-            use super::*;
-            use $crate::db::oplog::sqlite as oplog;
-            use $crate::db::sessions::sqlite as session_queries;
-            use $crate::db::pipeline_sqlite as pipeline;
-            pub type Conn = $crate::db::SqliteConn;
-            pub type Shared<'a> = &'a mut $crate::db::SqliteConn;
-            $($item)*
-        }
-        pub mod postgres {
-            #![allow(unused_imports)]
-            use super::*;
-            use $crate::db::oplog::postgres as oplog;
-            use $crate::db::sessions::postgres as session_queries;
-            use $crate::db::pipeline_postgres as pipeline;
-            pub type Conn = $crate::db::PgConn;
-            pub type Shared<'a> = &'a $crate::db::PgConn;
-            $($item)*
-        }
-    };
-}
-pub(crate) use queries;
-
-/// `pipeline!(conn; f(a), g(b, c))` on PostgreSQL: runs the query functions (each taking a
-/// [`Shared`](sessions::postgres::Shared) connection first) with all their statements in flight
-/// at once — one round trip instead of one each (tokio-postgres writes the queued statements
-/// together and PostgreSQL runs and answers them in order). Evaluates to `QueryResult<(F, G)>`.
-/// For statements that don't need each other's results; inside a transaction a failing one
-/// aborts the rest, its error is the one returned, and the transaction rolls back.
-macro_rules! pipeline_postgres {
-    ($conn:expr; $($($f:ident)::+ ( $($arg:expr),* $(,)? )),+ $(,)?) => {{
-        let shared: &$crate::db::PgConn = &*$conn;
-        futures_util::try_join!($($($f)::+(shared, $($arg),*)),+)
-    }};
-}
-pub(crate) use pipeline_postgres;
-
-/// [`pipeline_postgres!`] on SQLite: one statement after the other (SQLite runs in-process, there
-/// is no round trip to save).
-macro_rules! pipeline_sqlite {
-    ($conn:expr; $($($f:ident)::+ ( $($arg:expr),* $(,)? )),+ $(,)?) => {{
-        let conn: &mut $crate::db::SqliteConn = &mut *$conn;
-        Ok::<_, diesel::result::Error>(($($($f)::+(&mut *conn, $($arg),*).await?,)+))
-    }};
-}
-pub(crate) use pipeline_sqlite;
-
-/// `db!(pool, users::find_by_name(name))`: checks a connection out of `pool` and runs the query
-/// of the pool's backend on it. Evaluates to `Result<T, DbError>`.
+/// `db!(pool, module::function(args…))`: checks a connection out of `pool` and runs the query
+/// function of the pool's backend on it (`sqlite::module::function` or
+/// `postgres::module::function`). Evaluates to `Result<T, DbError>`.
 ///
-/// `db!(shared: pool, sessions::find_by_token(hash))`: on PostgreSQL, runs the query on one of the
-/// connections many requests use at once ([`shared`]; the query takes a `Shared` connection) — for
+/// `db!(shared: pool, module::function(args…))`: on PostgreSQL, runs it on one of the
+/// connections many requests use at once (the function takes a `Shared` connection) — for
 /// statements outside transactions only. On SQLite, a pooled connection as above.
-#[macro_export]
 macro_rules! db {
     ($pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
         match $pool {
             $crate::db::Pool::Sqlite(pool) => match pool.get().await {
-                Ok(mut conn) => $crate::db::$module::sqlite::$function(&mut *conn, $($arg),*)
+                Ok(mut conn) => $crate::db::sqlite::$module::$function(&mut *conn, $($arg),*)
                     .await
                     .map_err($crate::db::DbError::from),
                 Err(e) => Err($crate::db::DbError::from(e)),
             },
-            $crate::db::Pool::Postgres(pool, _) => match $crate::db::checkout_live(pool).await {
-                Ok(mut conn) => $crate::db::$module::postgres::$function(&mut *conn, $($arg),*)
+            $crate::db::Pool::Postgres(pool, _) => match $crate::db::postgres::checkout_live(pool).await {
+                Ok(mut conn) => $crate::db::postgres::$module::$function(&mut *conn, $($arg),*)
                     .await
                     .map_err($crate::db::DbError::from),
                 Err(e) => Err(e),
@@ -121,10 +82,10 @@ macro_rules! db {
     };
     (shared: $pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
         match $pool {
-            $crate::db::Pool::Sqlite(_) => $crate::db!($pool, $module::$function($($arg),*)),
+            $crate::db::Pool::Sqlite(_) => $crate::db::db!($pool, $module::$function($($arg),*)),
             $crate::db::Pool::Postgres(_, shared) => match shared.get().await {
                 Ok(conn) => {
-                    let result = $crate::db::$module::postgres::$function(&*conn, $($arg),*)
+                    let result = $crate::db::postgres::$module::$function(&*conn, $($arg),*)
                         .await
                         .map_err($crate::db::DbError::from);
                     if let Err($crate::db::DbError::Unavailable(_)) = &result {
@@ -137,28 +98,7 @@ macro_rules! db {
         }
     };
 }
-
-/// A pooled PostgreSQL connection not known to be dead. One that PostgreSQL closed while it sat
-/// in the pool (a restart, a cut network) is handed back instead — bb8 then sees it broken and
-/// drops it — rather than to a request that would answer 503 with it. No round trip: it only asks
-/// whether the connection's task has ended. Gives up after as many tries as the pool holds.
-pub async fn checkout_live(
-    pool: &bb8::Pool<AsyncDieselConnectionManager<PgConn>>,
-) -> Result<bb8::PooledConnection<'_, AsyncDieselConnectionManager<PgConn>>, DbError> {
-    use diesel_async::pooled_connection::PoolableConnection as _;
-    let mut conn = pool.get().await?;
-    if conn.is_broken() {
-        // Rare (after an outage): only then read the pool's state.
-        for _ in 0..pool.state().connections {
-            drop(conn);
-            conn = pool.get().await?;
-            if !conn.is_broken() {
-                break;
-            }
-        }
-    }
-    Ok(conn)
-}
+pub(crate) use db;
 
 /// Settings of the pool (from the configuration).
 #[derive(Debug, Clone)]
@@ -175,9 +115,47 @@ pub struct PoolOptions {
 /// The connection pool, over one of the two backends.
 #[derive(Clone)]
 pub enum Pool {
-    Sqlite(bb8::Pool<AsyncDieselConnectionManager<SqliteConn>>),
-    /// The pool, and the connections reads share ([`shared`]).
-    Postgres(bb8::Pool<AsyncDieselConnectionManager<PgConn>>, std::sync::Arc<shared::SharedConns>),
+    Sqlite(bb8::Pool<sqlite::Manager>),
+    /// The pool, and the connections reads share ([`postgres::SharedConns`]).
+    Postgres(bb8::Pool<postgres::Manager>, std::sync::Arc<postgres::SharedConns>),
+}
+
+impl Pool {
+    /// Opens the pool for `url` (creating the SQLite file's folder) and applies the migrations.
+    pub async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+        match Backend::of_url(url)? {
+            Backend::Sqlite => sqlite::connect(url, options).await,
+            Backend::Postgres => postgres::connect(url, options).await,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(..) => Backend::Postgres,
+        }
+    }
+}
+
+/// A bb8 pool with the server's settings.
+fn pool_builder<M: bb8::ManageConnection>(options: &PoolOptions) -> bb8::Builder<M> {
+    bb8::Pool::builder()
+        .max_size(options.max_size)
+        .connection_timeout(options.connection_timeout)
+        .test_on_check_out(false)
+}
+
+/// Applies the pending migrations on `conn` (a connection of its own); how many it applied.
+async fn run_migrations<C>(conn: C, migrations: diesel_migrations::EmbeddedMigrations) -> anyhow::Result<usize>
+where
+    C: diesel_async::AsyncConnection + 'static,
+    diesel_async::AsyncMigrationHarness<C>: diesel_migrations::MigrationHarness<C::Backend>,
+{
+    use diesel_migrations::MigrationHarness as _;
+    let mut harness = diesel_async::AsyncMigrationHarness::new(conn);
+    let applied =
+        harness.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
+    Ok(applied.len())
 }
 
 /// What went wrong talking to the database.
@@ -267,172 +245,5 @@ impl Backend {
         } else {
             anyhow::bail!("database URL {url:?}: expected sqlite://PATH or postgres://…")
         }
-    }
-}
-
-/// The PostgreSQL URL with TCP timeouts added unless the URL sets its own: without them a
-/// connection to a host that vanished (no RST, e.g. a network partition) hangs its request until
-/// the kernel gives up, minutes later. `tcp_user_timeout` bounds unacknowledged writes, the
-/// keepalives bound a silent wait for an answer; the pool then drops the dead connection.
-fn postgres_url(url: &str) -> String {
-    const DEFAULTS: &[(&str, &str)] = &[
-        ("tcp_user_timeout", "10"),
-        ("keepalives_idle", "10"),
-        ("keepalives_interval", "5"),
-        ("keepalives_retries", "3"),
-    ];
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let present = |key: &str| query.split('&').any(|kv| kv.split('=').next() == Some(key));
-    let mut out = url.to_owned();
-    for (key, value) in DEFAULTS {
-        if !present(key) {
-            out.push(if out.contains('?') { '&' } else { '?' });
-            out.push_str(&format!("{key}={value}"));
-        }
-    }
-    out
-}
-
-/// Opens a PostgreSQL connection that plans each prepared statement once.
-///
-/// Why: with PostgreSQL's default `plan_cache_mode = auto`, a prepared statement is planned again
-/// with its values on every execution until a generic plan looks no costlier than those. A
-/// `LIMIT $n` is unknown to the generic plan, which then assumes a tenth of the rows: the list
-/// page's generic plan never qualified (cost 2,605 against 65) and every page was planned afresh.
-/// Measured (user with 460k tasks, 32 connections): the shared connection's backend spent ~158 µs
-/// of CPU per page, saturating its core at ~7k pages/s; with generic plans ~57 µs and ~14k/s.
-/// Every statement here finds its rows through an index on the columns it filters on, so the
-/// values change no plan.
-pub async fn establish_postgres(url: &str) -> diesel::ConnectionResult<PgConn> {
-    let mut conn = PgConn::establish(url).await?;
-    match conn.batch_execute("SET plan_cache_mode = force_generic_plan").await {
-        Ok(()) => Ok(conn),
-        // PostgreSQL before 12 has no such setting: it plans as it always did there.
-        Err(DieselError::DatabaseError(_, info)) if info.message().contains("unrecognized configuration parameter") => {
-            Ok(conn)
-        }
-        Err(e) => Err(diesel::ConnectionError::CouldntSetupConfiguration(e)),
-    }
-}
-
-/// The file path of a `sqlite://PATH` URL.
-fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").unwrap_or(url)
-}
-
-fn sqlite_setup(
-    busy_timeout: Duration,
-) -> impl Fn(&str) -> futures_util::future::BoxFuture<'_, diesel::ConnectionResult<SqliteConn>> + Send + Sync + 'static
-{
-    move |url: &str| {
-        let path = sqlite_path(url).to_owned();
-        sqlite_plans::enable_for_new_connections();
-        Box::pin(async move {
-            let mut conn = SqliteConn::establish(&path).await?;
-            // busy_timeout first: setting the journal mode needs a lock, and another connection
-            // (a second instance, its background sweep) may be writing at that moment.
-            conn.batch_execute(&format!(
-                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON;",
-                busy_timeout.as_millis()
-            ))
-            .await
-            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            Ok(conn)
-        })
-    }
-}
-
-impl Pool {
-    /// Opens the pool for `url` (creating the SQLite file's folder) and applies the migrations.
-    pub async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
-        let pool = match Backend::of_url(url)? {
-            Backend::Sqlite => {
-                let path = std::path::Path::new(sqlite_path(url));
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-                }
-                let mut config = ManagerConfig::default();
-                config.custom_setup = Box::new(sqlite_setup(options.sqlite_busy_timeout));
-                let manager = AsyncDieselConnectionManager::new_with_config(url, config);
-                Pool::Sqlite(builder(options).build_unchecked(manager))
-            }
-            Backend::Postgres => {
-                let pg_url = postgres_url(url);
-                let shared =
-                    shared::SharedConns::new(pg_url.clone(), options.read_connections, options.connection_timeout);
-                let mut config = ManagerConfig::default();
-                config.custom_setup = Box::new(|url| Box::pin(establish_postgres(url)));
-                let manager = AsyncDieselConnectionManager::<PgConn>::new_with_config(pg_url, config);
-                Pool::Postgres(builder(options).build_unchecked(manager), std::sync::Arc::new(shared))
-            }
-        };
-        pool.migrate(url, options).await?;
-        Ok(pool)
-    }
-
-    /// Applies the pending migrations of this backend, on a connection of its own.
-    async fn migrate(&self, url: &str, options: &PoolOptions) -> anyhow::Result<()> {
-        let applied = match self {
-            Pool::Sqlite(_) => {
-                let conn =
-                    sqlite_setup(options.sqlite_busy_timeout)(url).await.with_context(|| format!("opening {url}"))?;
-                run_migrations(conn, SQLITE_MIGRATIONS).await?
-            }
-            Pool::Postgres(..) => {
-                let conn = PgConn::establish(&postgres_url(url)).await.context("connecting to PostgreSQL")?;
-                run_migrations(conn, POSTGRES_MIGRATIONS).await?
-            }
-        };
-        let _ = applied;
-        Ok(())
-    }
-
-    pub fn backend(&self) -> Backend {
-        match self {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(..) => Backend::Postgres,
-        }
-    }
-}
-
-async fn run_migrations<C>(conn: C, migrations: EmbeddedMigrations) -> anyhow::Result<usize>
-where
-    C: AsyncConnection + 'static,
-    AsyncMigrationHarness<C>: MigrationHarness<C::Backend>,
-{
-    let mut harness = AsyncMigrationHarness::new(conn);
-    let applied =
-        harness.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
-    Ok(applied.len())
-}
-
-fn builder<M: bb8::ManageConnection>(options: &PoolOptions) -> bb8::Builder<M> {
-    bb8::Pool::builder()
-        .max_size(options.max_size)
-        .connection_timeout(options.connection_timeout)
-        .test_on_check_out(false)
-}
-
-/// Now, in Unix milliseconds: the unit of every time column.
-pub fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn postgres_urls_get_tcp_timeouts_unless_they_set_them() {
-        assert_eq!(
-            postgres_url("postgres://u@h/db"),
-            "postgres://u@h/db?tcp_user_timeout=10&keepalives_idle=10&keepalives_interval=5\
-             &keepalives_retries=3"
-        );
-        let own = postgres_url("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable");
-        assert!(own.starts_with("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable&keep"));
-        assert_eq!(own.matches("tcp_user_timeout").count(), 1);
     }
 }

@@ -5,8 +5,8 @@
 //! could change the plan is re-bound — `LIMIT ?` (every `.first()`, every page), and with STAT4
 //! (which the bundled build enables) any `?` compared with an indexed column once `ANALYZE` has
 //! run. diesel binds every parameter on every execution, so such a statement was parsed and
-//! planned afresh each time despite the statement cache: measured on `hola` (one session
-//! lookup, 32 connections), re-preparing was ~40 % of the server's CPU. With the guarantee a
+//! planned afresh each time despite the statement cache, a large share of the server's CPU
+//! (`docs/performance.md`). With the guarantee a
 //! statement keeps the plan it was prepared with; ours are index lookups and pages along an index,
 //! whose plan does not depend on the values.
 //!

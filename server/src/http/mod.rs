@@ -2,20 +2,11 @@
 //! hola, login and logout, `tasks.rs` for the six task operations, `upload.rs` for the upload and
 //! the serving of stored files), the shared request context, and session checks.
 //!
-//! Adding an endpoint:
-//! 1. `server/api/src/lib.rs`: the trait method, named as the spec's operationId, with the doc's
-//!    summary and description as its doc comment and the doc's group as its tag; request and
-//!    response types named as the doc names them. Take bodies and query strings as
-//!    `LazyBody`/`LazyQuery` so the session is checked before the request's shape.
-//! 2. Queries in `db/<resource>.rs`, inside `queries!` (compiled for both backends); writes that
-//!    change something append their `oplog::NewOp` in the same transaction.
-//! 3. The handler in `http/<group>.rs`: `authenticate` first, then `parse()` the request, then
-//!    `db!(pool, module::query(…))`, mapping failures with `db_failure`; delegate to it from the
-//!    `impl BackendApi` below. A read can instead send the session lookup with its own statements
-//!    (`get_task`: `query_before_session`, `session_token_hash`, a query using `pipeline!` run with
-//!    `db!(shared: …)`, then `admit`). Never `shared:` for a transaction.
-//! 4. Tests in `tests/integration/<group>.rs` through `on_both_databases!`; the walk in
-//!    `errors.rs` already checks the new operation refuses requests without a session.
+//! A handler checks the session first (`authenticate`), then `parse()`s its request, then runs
+//! its queries with `db!(pool, module::query(…))`, mapping failures with [`db_failure`]. A read
+//! can instead send the session lookup with its own statements (`get_task`:
+//! [`query_before_session`], [`session_token_hash`], a query run with `db!(shared: …)`, then
+//! [`admit`]). The steps of adding an endpoint, from the doc to the tests, are in the README.
 
 mod tasks;
 mod upload;
@@ -27,14 +18,17 @@ use backend_api::{ApiError, ErrorCode, LazyBody, LazyQuery};
 use dropshot::{HttpResponseOk, RequestContext};
 use slog::Logger;
 
+use crate::clock::{secs_to_ms, Clock};
 use crate::config::Config;
-use crate::db::{self, sessions::Session, users::User, DbError, Pool};
+use crate::db::rows::{Session, User};
+use crate::db::{db, DbError, Pool};
 use crate::logging::RequestUsers;
 
 /// What every handler can reach.
 pub struct ServerContext {
     pub pool: Pool,
     pub config: Arc<Config>,
+    pub clock: Clock,
     pub request_users: RequestUsers,
 }
 
@@ -75,8 +69,8 @@ pub struct Caller {
 /// session's "last seen" time when it is older than `last_seen_interval_secs`.
 pub async fn authenticate(rqctx: &Ctx) -> Result<Caller, ApiError> {
     let hash = session_token_hash(rqctx)?;
-    let found = crate::db!(shared: &rqctx.context().pool, sessions::find_by_token(&hash))
-        .map_err(|e| db_failure(&rqctx.log, e))?;
+    let found =
+        db!(shared: &rqctx.context().pool, sessions::find_by_token(&hash)).map_err(|e| db_failure(&rqctx.log, e))?;
     admit(rqctx, found).await
 }
 
@@ -103,15 +97,15 @@ pub async fn admit(rqctx: &Ctx, found: Option<(Session, User)>) -> Result<Caller
     let Some((session, user)) = found else {
         return Err(expired());
     };
-    let now = db::now_ms();
+    let now = cx.clock.now_ms();
     let idle_ms = secs_to_ms(config.session_idle_secs);
     let lifetime_ms = secs_to_ms(config.session_lifetime_secs);
     if user.disabled || now - session.last_seen_at >= idle_ms || now - session.created_at >= lifetime_ms {
-        crate::db!(&cx.pool, sessions::delete(session.id)).map_err(|e| db_failure(&rqctx.log, e))?;
+        db!(&cx.pool, sessions::delete(session.id)).map_err(|e| db_failure(&rqctx.log, e))?;
         return Err(expired());
     }
     if now - session.last_seen_at >= secs_to_ms(config.last_seen_interval_secs) {
-        crate::db!(&cx.pool, sessions::touch(session.id, now)).map_err(|e| db_failure(&rqctx.log, e))?;
+        db!(&cx.pool, sessions::touch(session.id, now)).map_err(|e| db_failure(&rqctx.log, e))?;
     }
     cx.request_users.set(&rqctx.request_id, user.id);
     Ok(Caller { session_id: session.id, user_id: user.id, name: user.name })
@@ -132,10 +126,6 @@ pub async fn query_before_session<T>(
             Err(refused)
         }
     }
-}
-
-pub fn secs_to_ms(secs: u64) -> i64 {
-    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
 }
 
 impl backend_api::BackendApi for BackendImpl {

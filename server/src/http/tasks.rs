@@ -1,8 +1,8 @@
 //! `post_task`, `get_task`, `put_task`, `put_task_status`, `delete_task`, `get_tasks`.
 //!
-//! Each handler checks, in BEHAVIOUR.md's order: the session (401), the request's shape and
-//! values (400, the message naming the field), existence and ownership (404 — someone else's
-//! task is a missing one), then state (409).
+//! Each handler checks, in the order `docs/behaviour.md` gives: the session (401), the request's
+//! shape and values (400, the message naming the field), existence and ownership (404 — someone
+//! else's task is a missing one), then state (409).
 
 use backend_api::{
     ApiError, DeleteTaskRequest, Envelope, ErrorCode, GetTaskQuery, GetTaskResponse, GetTasksQuery, GetTasksResponse,
@@ -13,11 +13,8 @@ use dropshot::HttpResponseOk;
 use serde::Serialize;
 
 use super::{admit, authenticate, db_failure, query_before_session, session_token_hash, Caller, Ctx};
-use crate::db::{
-    self,
-    oplog::NewOp,
-    tasks::{NewTask, StatusChange, Updated},
-};
+use crate::db::db;
+use crate::db::rows::{NewOp, NewTask, StatusChange, Updated};
 
 /// Longest `input`, in bytes (64 KiB).
 pub const MAX_INPUT_BYTES: usize = 64 * 1024;
@@ -85,13 +82,19 @@ fn check_new_task(task: &PostTaskRequest) -> Result<(), ApiError> {
     check_text("note", &task.note, MAX_NOTE_BYTES)
 }
 
-fn new_op(caller: &Caller, endpoint: &'static str, operation: &'static str, request: &impl Serialize) -> NewOp {
+fn new_op(
+    rqctx: &Ctx,
+    caller: &Caller,
+    endpoint: &'static str,
+    operation: &'static str,
+    request: &impl Serialize,
+) -> NewOp {
     NewOp {
         user_id: caller.user_id,
         endpoint,
         operation,
         request: serde_json::to_string(request).unwrap_or_default(),
-        created_at: db::now_ms(),
+        created_at: rqctx.context().clock.now_ms(),
     }
 }
 
@@ -99,7 +102,7 @@ pub async fn post_task(rqctx: Ctx, body: LazyBody<PostTaskRequest>) -> Result<Ht
     let caller = authenticate(&rqctx).await?;
     let request = body.parse()?;
     check_new_task(&request)?;
-    let op = new_op(&caller, "post_task", "create", &request);
+    let op = new_op(&rqctx, &caller, "post_task", "create", &request);
     let task = NewTask {
         user_id: caller.user_id,
         type_: &request.type_,
@@ -110,7 +113,7 @@ pub async fn post_task(rqctx: Ctx, body: LazyBody<PostTaskRequest>) -> Result<Ht
         created_at: op.created_at,
         updated_at: op.created_at,
     };
-    crate::db!(&rqctx.context().pool, tasks::create(&task, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
+    db!(&rqctx.context().pool, tasks::create(&task, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
     Ok(HttpResponseOk(Envelope::ok("ok")))
 }
 
@@ -119,7 +122,7 @@ pub async fn post_task(rqctx: Ctx, body: LazyBody<PostTaskRequest>) -> Result<Ht
 pub async fn get_task(rqctx: Ctx, query: LazyQuery<GetTaskQuery>) -> Result<HttpResponseOk<GetTaskResponse>, ApiError> {
     let id = query_before_session(&rqctx, query, |_| Ok(())).await?.id;
     let hash = session_token_hash(&rqctx)?;
-    let (session, task) = crate::db!(shared: &rqctx.context().pool, tasks::find_with_session(&hash, id))
+    let (session, task) = db!(shared: &rqctx.context().pool, tasks::find_with_session(&hash, id))
         .map_err(|e| db_failure(&rqctx.log, e))?;
     admit(&rqctx, session).await?;
     let task = task.ok_or_else(|| not_found(id))?;
@@ -146,8 +149,8 @@ pub async fn put_task(rqctx: Ctx, body: LazyBody<PutTaskRequest>) -> Result<Http
     // The zero value leaves a field as it is (the old service's rule).
     let note = Some(request.note.as_str()).filter(|n| !n.is_empty());
     let priority = Some(i16::from(request.priority)).filter(|&p| p != 0);
-    let op = new_op(&caller, "put_task", "update", &request);
-    let updated = crate::db!(&rqctx.context().pool, tasks::update(caller.user_id, request.id, note, priority, &op))
+    let op = new_op(&rqctx, &caller, "put_task", "update", &request);
+    let updated = db!(&rqctx.context().pool, tasks::update(caller.user_id, request.id, note, priority, &op))
         .map_err(|e| db_failure(&rqctx.log, e))?;
     match updated {
         Updated::Changed | Updated::Unchanged => Ok(HttpResponseOk(Envelope::ok("ok"))),
@@ -167,10 +170,9 @@ pub async fn put_task_status(
             "status {status}: expected one of 0 (waiting), 2 (processing), 1 (done), 3 (cancelled)"
         )));
     }
-    let op = new_op(&caller, "put_task_status", "status", &request);
-    let change =
-        crate::db!(&rqctx.context().pool, tasks::set_status(caller.user_id, request.id, i16::from(status), &op))
-            .map_err(|e| db_failure(&rqctx.log, e))?;
+    let op = new_op(&rqctx, &caller, "put_task_status", "status", &request);
+    let change = db!(&rqctx.context().pool, tasks::set_status(caller.user_id, request.id, i16::from(status), &op))
+        .map_err(|e| db_failure(&rqctx.log, e))?;
     match change {
         StatusChange::Changed | StatusChange::Unchanged => Ok(HttpResponseOk(Envelope::ok("ok"))),
         StatusChange::NotFound => Err(not_found(request.id)),
@@ -195,9 +197,8 @@ pub async fn delete_task(rqctx: Ctx, body: LazyBody<DeleteTaskRequest>) -> Resul
         return Err(ApiError::invalid_request(format!("ids: {} ids, at most {MAX_DELETE_IDS} per request", ids.len())));
     }
     if !ids.is_empty() {
-        let op = new_op(&caller, "delete_task", "delete", &request);
-        crate::db!(&rqctx.context().pool, tasks::delete(caller.user_id, ids, &op))
-            .map_err(|e| db_failure(&rqctx.log, e))?;
+        let op = new_op(&rqctx, &caller, "delete_task", "delete", &request);
+        db!(&rqctx.context().pool, tasks::delete(caller.user_id, ids, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
     }
     Ok(HttpResponseOk(Envelope::ok("ok")))
 }
@@ -212,8 +213,8 @@ pub async fn get_tasks(
         query_before_session(&rqctx, query, |q| check_page_bounds(q.offset, q.limit)).await?;
     let hash = session_token_hash(&rqctx)?;
     let pool = &rqctx.context().pool;
-    let (session, total, rows) = crate::db!(shared: pool, tasks::list_with_session(&hash, offset, limit))
-        .map_err(|e| db_failure(&rqctx.log, e))?;
+    let (session, total, rows) =
+        db!(shared: pool, tasks::list_with_session(&hash, offset, limit)).map_err(|e| db_failure(&rqctx.log, e))?;
     let caller = admit(&rqctx, session).await?;
     let items = rows
         .into_iter()

@@ -24,7 +24,8 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::{authenticate, db_failure, Ctx};
 use crate::auth::hex;
-use crate::db::{self, oplog::NewOp};
+use crate::db::db;
+use crate::db::rows::NewOp;
 
 /// After a refusal, how much more of the body is read and discarded before closing.
 pub const DRAIN_MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -139,9 +140,9 @@ async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) ->
         endpoint: "post_upload",
         operation: "upload",
         request: serde_json::json!({ "file": client_name, "size": size, "stored": name }).to_string(),
-        created_at: db::now_ms(),
+        created_at: rqctx.context().clock.now_ms(),
     };
-    crate::db!(&rqctx.context().pool, oplog::append(&op)).map_err(|e| db_failure(&rqctx.log, e))?;
+    db!(&rqctx.context().pool, oplog::append(&op)).map_err(|e| db_failure(&rqctx.log, e))?;
     let uri = format!("{}{name}", config.upload_url_prefix);
     let full_uri = format!("{}{uri}", config.public_url.trim_end_matches('/'));
     Ok(UploadResponse { code: 0, msg: "ok".to_owned(), error: String::new(), uri, full_uri })

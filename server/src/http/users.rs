@@ -3,9 +3,11 @@
 use backend_api::{ApiError, Envelope, ErrorCode, LoginData, LoginHeaders, LoginRequest, LoginResponse, LogoutHeaders};
 use dropshot::{HttpResponseHeaders, HttpResponseOk};
 
-use super::{authenticate, db_failure, secs_to_ms, Ctx};
+use super::{authenticate, db_failure, Ctx};
 use crate::auth;
-use crate::db::{self, oplog::NewOp, sessions::Limits};
+use crate::clock::secs_to_ms;
+use crate::db::db;
+use crate::db::rows::{Limits, NewOp};
 
 pub async fn get_hola(rqctx: Ctx) -> Result<HttpResponseOk<Envelope>, ApiError> {
     authenticate(&rqctx).await?;
@@ -19,13 +21,13 @@ pub async fn post_login(
     let cx = rqctx.context();
     let config = &cx.config;
     let log = &rqctx.log;
-    let now = db::now_ms();
+    let now = cx.clock.now_ms();
     let window_start = now - secs_to_ms(config.login_window_secs);
     let name = body.name;
     let incorrect = || ApiError::new(ErrorCode::UserOrPasswordIncorrect, "user name or password incorrect");
     // A name no user can have (empty, too long, control characters such as NUL, which
     // PostgreSQL cannot store) fails like any unknown name, without touching the database.
-    if !crate::app::valid_user_name(&name) || body.password.contains('\0') {
+    if !auth::valid_user_name(&name) || body.password.contains('\0') {
         return Err(incorrect());
     }
 
@@ -37,14 +39,14 @@ pub async fn post_login(
             format!("too many failed logins for this name; try again in {wait_secs} s"),
         )
     };
-    let failures = crate::db!(&cx.pool, sessions::failures(&name, window_start)).map_err(|e| db_failure(log, e))?;
+    let failures = db!(&cx.pool, sessions::failures(&name, window_start)).map_err(|e| db_failure(log, e))?;
     if let Some(f) = &failures {
         if f.failures >= max_failures {
             return Err(locked_out(f.first_failed_at));
         }
     }
 
-    let user = crate::db!(&cx.pool, users::find_by_name(&name)).map_err(|e| db_failure(log, e))?;
+    let user = db!(&cx.pool, users::find_by_name(&name)).map_err(|e| db_failure(log, e))?;
     let hash = match &user {
         Some(u) => u.password_hash.clone(),
         None => auth::dummy_hash().to_owned(),
@@ -57,8 +59,8 @@ pub async fn post_login(
     let user = match user {
         Some(u) if matches && !u.disabled => u,
         _ => {
-            let count = crate::db!(&cx.pool, sessions::record_failure(&name, now, window_start))
-                .map_err(|e| db_failure(log, e))?;
+            let count =
+                db!(&cx.pool, sessions::record_failure(&name, now, window_start)).map_err(|e| db_failure(log, e))?;
             // Concurrent attempts may all have passed the check above: only the first
             // `max_failures` failures get the 401.
             if count > max_failures {
@@ -81,7 +83,7 @@ pub async fn post_login(
         idle_ms: secs_to_ms(config.session_idle_secs),
         lifetime_ms: secs_to_ms(config.session_lifetime_secs),
     };
-    crate::db!(&cx.pool, sessions::create(user.id, &name, &auth::token_hash(&token), &limits, &op))
+    db!(&cx.pool, sessions::create(user.id, &name, &auth::token_hash(&token), &limits, &op))
         .map_err(|e| db_failure(log, e))?;
     cx.request_users.set(&rqctx.request_id, user.id);
 
@@ -104,9 +106,9 @@ pub async fn post_logout(rqctx: Ctx) -> Result<HttpResponseHeaders<HttpResponseO
         endpoint: "post_logout",
         operation: "logout",
         request: "{}".to_owned(),
-        created_at: db::now_ms(),
+        created_at: cx.clock.now_ms(),
     };
-    crate::db!(&cx.pool, sessions::revoke(caller.session_id, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
+    db!(&cx.pool, sessions::revoke(caller.session_id, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
     Ok(HttpResponseHeaders::new(
         HttpResponseOk(Envelope::ok("ok")),
         LogoutHeaders { set_cookie: auth::clear_cookie(&cx.config.cookie_name, cx.config.secure_cookie()) },

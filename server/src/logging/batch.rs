@@ -2,10 +2,10 @@
 //!
 //! Why not slog-async: it hands every record to its thread over a channel (copying each value
 //! into an owned record) and wakes that thread for each one; the thread then formats the record
-//! and writes it. Measured under 32 connections of `hola`, that thread alone cost 6–9 µs of CPU
-//! per request, and its wake-ups and spinning (`sched_yield`) more. Here the thread that logs
-//! formats the line itself (a few µs), appends it to a shared buffer, and the writer thread wakes
-//! once per batch: a few times per second under load instead of once per request.
+//! and writes it: under load that thread and its wake-ups cost more than the request itself
+//! (`docs/performance.md`). Here the thread that logs formats the line itself, appends it to a
+//! shared buffer, and the writer thread wakes once per batch: a few times per second under load
+//! instead of once per request.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};

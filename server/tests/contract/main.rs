@@ -11,8 +11,8 @@ mod schema;
 
 use std::collections::BTreeSet;
 
+use backend_client::{types, Client, Error};
 use common::{on_both_databases, DbKind, TestServer};
-use generated::{types, Client, Error};
 use recorder::Recorder;
 
 on_both_databases!(the_user_operations_answer_what_the_doc_says, every_operation_answers_what_the_doc_says);

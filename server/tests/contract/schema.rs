@@ -2,8 +2,8 @@
 //! with a JSON-schema validator (the doc's spec, `nullable` rewritten into JSON Schema's form,
 //! extra properties refused).
 
+use doc_dialect::jsonschema::{convert_components, to_json_schema, Checker, Strictness};
 use serde_json::Value;
-use xtask::dialect::jsonschema::{convert_components, to_json_schema, Checker, Strictness};
 
 use crate::recorder::Exchange;
 
@@ -11,8 +11,8 @@ use crate::recorder::Exchange;
 const LIVE: Strictness = Strictness { no_extra_properties: true, zero_values_in_enums: false };
 
 pub fn doc_spec() -> Value {
-    let path = xtask::root().join(xtask::DEFAULT_SPEC);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/backend-api.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The doc's operation answering `method path`: its spec object and operationId.

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{expect_error, expect_ok, pg, postgres_available, TestDb, TestServer};
+use crate::common::{expect_error, expect_ok, pg, postgres_available, TestServer};
 
 /// PostgreSQL stopped under a running server (its own cluster, so other tests are not affected).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -11,9 +11,12 @@ async fn postgres_down_is_503_and_the_server_recovers() {
     if !postgres_available() {
         return;
     }
-    let cluster = pg::dedicated();
-    let url = pg::create_database(&cluster).await;
-    let s = TestServer::start_on(TestDb::at(url), |c| {
+    let (cluster, url) = tokio::task::block_in_place(|| {
+        let cluster = pg::test_cluster();
+        let url = cluster.create_database().unwrap();
+        (cluster, url)
+    });
+    let s = TestServer::start_on(&url, |c| {
         c.db_timeout_secs = 1;
         c.last_seen_interval_secs = 0;
     })
@@ -54,7 +57,7 @@ async fn sqlite_locked_is_503_and_the_server_recovers() {
 
     let s = TestServer::start(crate::common::DbKind::Sqlite, |c| c.sqlite_busy_timeout_ms = 300).await;
     s.add_user("alice", "alice-password").await;
-    let path = s.db.url.strip_prefix("sqlite://").unwrap().to_owned();
+    let path = s.database_url().strip_prefix("sqlite://").unwrap().to_owned();
     let mut other = diesel::SqliteConnection::establish(&path).unwrap();
     other.batch_execute("BEGIN EXCLUSIVE").unwrap();
     let start = Instant::now();
@@ -78,9 +81,12 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
         return;
     }
     const WRITERS: usize = 4;
-    let cluster = pg::dedicated();
-    let url = pg::create_database(&cluster).await;
-    let s = TestServer::start_on(TestDb::at(url), |c| {
+    let (cluster, url) = tokio::task::block_in_place(|| {
+        let cluster = pg::test_cluster();
+        let url = cluster.create_database().unwrap();
+        (cluster, url)
+    });
+    let s = TestServer::start_on(&url, |c| {
         c.db_timeout_secs = 1;
         c.db_pool_size = 8;
     })
@@ -175,21 +181,12 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
         answered_down += n_down;
         total_acked += acked.len();
         let user_id = users[w].0;
-        let (_, rows) = server::db!(&s.pool, tasks::list(user_id, 0, 1_000_000)).unwrap();
-        let mut stored = BTreeSet::new();
-        for row in rows {
-            let task = server::db!(&s.pool, tasks::find(user_id, row.id)).unwrap().unwrap();
-            stored.insert(task.input);
-        }
+        let stored: BTreeSet<String> = s.stored().tasks_of(user_id).await.into_iter().map(|t| t.input).collect();
         let lost: Vec<_> = acked.difference(&stored).collect();
         assert!(lost.is_empty(), "writer {w}: acknowledged, then lost: {lost:?}");
         let unknown: Vec<_> = stored.difference(&attempted).collect();
         assert!(unknown.is_empty(), "writer {w}: never attempted: {unknown:?}");
-        let logged = server::db!(&s.pool, oplog::of_user(user_id))
-            .unwrap()
-            .into_iter()
-            .filter(|op| op.endpoint == "post_task")
-            .count();
+        let logged = s.stored().ops_of(user_id).await.into_iter().filter(|op| op.endpoint == "post_task").count();
         assert_eq!(logged, stored.len(), "writer {w}: one create in the operation log per task");
     }
     eprintln!(
@@ -212,8 +209,8 @@ async fn a_silent_database_is_503_within_the_timeout_for_every_request() {
     if !postgres_available() {
         return;
     }
-    let database = crate::common::new_database(crate::common::DbKind::Postgres).await;
-    let (head, tail) = database.url.rsplit_once('@').unwrap();
+    let database = tokio::task::block_in_place(pg::test_database);
+    let (head, tail) = database.rsplit_once('@').unwrap();
     let (upstream, path) = tail.split_once('/').unwrap();
     let (upstream, path) = (upstream.to_owned(), path.to_owned());
     // The proxy: while `silent`, every forwarded connection is closed and new ones are held open
@@ -241,7 +238,7 @@ async fn a_silent_database_is_503_within_the_timeout_for_every_request() {
             });
         }
     });
-    let s = TestServer::start_on(TestDb::at(format!("{head}@127.0.0.1:{port}/{path}")), |c| {
+    let s = TestServer::start_on(&format!("{head}@127.0.0.1:{port}/{path}"), |c| {
         c.db_timeout_secs = 1;
         c.db_pool_size = 2;
     })

@@ -1,28 +1,33 @@
 //! The `server` binary: user commands (password on stdin), migrate, openapi, and serve with a
 //! first-start admin, JSON logs and graceful shutdown on SIGTERM.
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
-use crate::common::{expect_error, expect_ok, new_database, on_both_databases, DbKind, TestDb, TestServer};
+use server_harness::Launch;
+
+use crate::common::{expect_error, expect_ok, launch, on_both_databases, DbKind, TestServer};
 
 on_both_databases!(user_commands_add_list_passwd_disable, migrate_applies_and_is_idempotent);
 
-/// `server --database URL ARGS…` with `stdin` as its standard input.
-fn server(database: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+/// `server ARGS…` as `launch` runs it, with `stdin` as its standard input.
+fn server(launch: &Launch, args: &[&str], stdin: &str) -> Output {
+    let mut child =
+        launch.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A binary with none of the harness's settings.
+fn bare(database: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_server"))
         .arg("--database")
         .arg(database)
         .args(args)
         .env_remove("BACKEND_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -34,11 +39,11 @@ fn stderr(o: &Output) -> String {
 }
 
 async fn user_commands_add_list_passwd_disable(db: DbKind) {
-    let database = new_database(db).await;
-    let url = database.url.clone();
+    let launch = tokio::task::block_in_place(|| launch(db, |_| {}));
+    let cli = launch.clone();
     let run = move |args: &'static [&'static str], stdin: &'static str| {
-        let url = url.clone();
-        async move { tokio::task::spawn_blocking(move || server(&url, args, stdin)).await.unwrap() }
+        let launch = cli.clone();
+        async move { tokio::task::spawn_blocking(move || server(&launch, args, stdin)).await.unwrap() }
     };
 
     let out = run(&["user", "add", "alice", "--role", "3", "--perm", "7"], "alice-password\n").await;
@@ -60,7 +65,7 @@ async fn user_commands_add_list_passwd_disable(db: DbKind) {
     assert_eq!(fields[1..], ["alice", "3", "7", "active"], "{line}");
     assert!(!stdout(&out).contains("bob"));
 
-    let s = TestServer::start_on(TestDb::at(database.url.clone()), |_| {}).await;
+    let s = TestServer::from_launch(launch).await;
     assert_eq!(s.admin_password, None, "users exist: no admin is created");
     let body = expect_ok(s.login("alice", "alice-password").await).await;
     assert_eq!((&body["data"]["role"], &body["data"]["perm"]), (&3.into(), &7.into()));
@@ -82,17 +87,15 @@ async fn user_commands_add_list_passwd_disable(db: DbKind) {
     let out = run(&["user", "disable", "nobody"], "").await;
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no such user"), "{}", stderr(&out));
-    drop(database);
 }
 
 async fn migrate_applies_and_is_idempotent(db: DbKind) {
-    let database = new_database(db).await;
-    let url = database.url.clone();
+    let launch = tokio::task::block_in_place(|| launch(db, |_| {}));
     let out = tokio::task::spawn_blocking(move || {
-        let first = server(&url, &["migrate"], "");
-        let second = server(&url, &["migrate"], "");
+        let first = server(&launch, &["migrate"], "");
+        let second = server(&launch, &["migrate"], "");
         assert!(first.status.success() && second.status.success(), "{}", stderr(&second));
-        server(&url, &["user", "list"], "")
+        server(&launch, &["user", "list"], "")
     })
     .await
     .unwrap();
@@ -101,7 +104,7 @@ async fn migrate_applies_and_is_idempotent(db: DbKind) {
 
 #[test]
 fn openapi_prints_the_trait_spec() {
-    let out = server("sqlite:///nonexistent/never-opened.db", &["openapi"], "");
+    let out = bare("sqlite:///nonexistent/never-opened.db", &["openapi"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut ops: Vec<&str> = spec["paths"]
@@ -132,72 +135,28 @@ fn openapi_prints_the_trait_spec() {
 
 #[test]
 fn bad_configuration_is_refused_with_a_message() {
-    let out = server("mysql://x", &["migrate"], "");
+    let out = bare("mysql://x", &["migrate"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("sqlite://"), "{}", stderr(&out));
 }
 
-/// `server serve` as an operator runs it: first start prints the admin password once, JSON logs
-/// by environment variable (one line per request with the user id, no secrets), SIGTERM stops it
-/// cleanly.
+/// `server serve` as an operator runs it: the first start prints the admin password once, JSON
+/// logs by environment variable (one line per request with the user id, no secrets), SIGTERM
+/// stops it cleanly with every line written out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_prints_admin_password_logs_json_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("db/backend.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--database", &database, "serve", "--bind", "127.0.0.1:0", "--upload-dir"])
-        .arg(dir.path().join("uploads"))
-        .env("BACKEND_LOG_FORMAT", "json")
-        .env_remove("BACKEND_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let password = line
-        .trim()
-        .strip_prefix("created user admin with password: ")
-        .unwrap_or_else(|| panic!("first line: {line:?}"))
-        .to_owned();
-
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let err = BufReader::new(child.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for l in err.lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut logs = Vec::new();
-    let address = loop {
-        let l = rx.recv_timeout(Duration::from_secs(30)).expect("a listening line");
-        let v: serde_json::Value = serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l}"));
-        logs.push(v.clone());
-        if v["msg"] == "listening" && v["address"].is_string() {
-            break v["address"].as_str().unwrap().to_owned();
-        }
-    };
-    let client = reqwest::Client::new();
-    let base = format!("http://{address}/backend/api/v1");
-    let login = client
-        .post(format!("{base}/login"))
-        .json(&serde_json::json!({"name": "admin", "password": password}))
-        .send()
-        .await
-        .unwrap();
+    let launch = Launch::new(env!("CARGO_BIN_EXE_server")).setting("log_format", "json").setting("log_level", "info");
+    let mut s = TestServer::from_launch(launch).await;
+    let password = s.admin_password.clone().expect("the first start prints the admin password");
+    let login = s.login("admin", &password).await;
     let token = crate::common::header(&login, "x-auth-token");
     let uid = expect_ok(login).await["data"]["uid"].as_i64().unwrap();
-    let hola = client.get(format!("{base}/hola")).header("x-auth-token", &token).send().await;
-    expect_ok(hola.unwrap()).await;
+    expect_ok(s.hola(&token).await).await;
 
-    // SAFETY: kill with a valid pid of our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = tokio::task::block_in_place(|| child.wait()).unwrap();
-    assert!(status.success(), "{status}");
-    logs.extend(rx.try_iter().map(|l| serde_json::from_str(&l).unwrap()));
-
+    s.stop().await;
+    let logs: Vec<serde_json::Value> =
+        s.process().log().iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(logs.iter().any(|v| v["msg"] == "listening" && v["address"].is_string()), "{logs:#?}");
     let hola_line = logs
         .iter()
         .find(|v| v["msg"] == "request completed" && v["uri"] == "/backend/api/v1/hola")
@@ -210,10 +169,8 @@ async fn serve_prints_admin_password_logs_json_and_stops_on_sigterm() {
     let all = logs.iter().map(|v| v.to_string()).collect::<String>();
     assert!(!all.contains(&password), "the password was logged");
     assert!(!all.contains(&token), "the token was logged");
-    // The password is printed once only.
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-    assert!(!rest.contains(&password), "{rest}");
+    let printed = s.process().stdout().join("\n");
+    assert_eq!(printed.matches(&password).count(), 1, "the password is printed once: {printed}");
 }
 
 /// Flags beat `BACKEND_…` variables, which beat the config file.

@@ -16,11 +16,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use server::db::Pool;
 use sha2::Digest as _;
 
-use crate::common::process::ServerProcess;
-use crate::common::{new_database, on_both_databases, test_config, DbKind};
+use crate::common::{on_both_databases, DbKind, TestServer};
 
 on_both_databases!(sigkill_under_write_load_loses_no_acknowledged_write);
 
@@ -212,16 +210,12 @@ fn check_upload_folder(dir: &Path) -> usize {
 }
 
 async fn sigkill_under_write_load_loses_no_acknowledged_write(db: DbKind) {
-    let database = new_database(db).await;
-    let uploads = tempfile::tempdir().unwrap();
+    let mut first = TestServer::start(db, |c| c.db_pool_size = 8).await;
+    let uploads = first.process().launch().upload_path().to_owned();
     let mut user_ids = Vec::new();
-    {
-        let pool = Pool::connect(&database.url, &test_config(&database.url).pool_options()).await.unwrap();
-        for w in 0..=WORKERS {
-            user_ids.push(server::app::add_user(&pool, &format!("user{w}"), PASSWORD, 0, 0).await.unwrap());
-        }
+    for w in 0..=WORKERS {
+        user_ids.push(first.add_user(&format!("user{w}"), PASSWORD).await);
     }
-    let first = ServerProcess::start(&database.url, uploads.path(), &[]);
     let mut tokens = Vec::new();
     for w in 0..=WORKERS {
         tokens.push(login(&first.base, &format!("user{w}")).await);
@@ -237,7 +231,7 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write(db: DbKind) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(u64::from(rand::random::<u8>() % 50))).await;
-    tokio::task::block_in_place(|| first.kill9());
+    tokio::task::block_in_place(|| first.process_mut().kill9());
 
     let mut records = Vec::new();
     for w in workers {
@@ -253,13 +247,13 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write(db: DbKind) {
     assert!(acknowledged >= ACKS_BEFORE_KILL);
 
     // Uploads: no served name holds a partial file, and every acknowledged upload is whole.
-    check_upload_folder(uploads.path());
+    check_upload_folder(&uploads);
     for (name, bytes) in &acked_uploads {
-        assert_eq!(&std::fs::read(uploads.path().join(name)).unwrap(), bytes, "acknowledged upload {name}");
+        assert_eq!(&std::fs::read(uploads.join(name)).unwrap(), bytes, "acknowledged upload {name}");
     }
 
     // Restart on the same database and folder: it serves, the old sessions still work.
-    let second = ServerProcess::start(&database.url, uploads.path(), &[]);
+    let second = TestServer::from_launch(first.process().launch().clone()).await;
     let client = reqwest::Client::new();
     let hola = client.get(second.url("hola")).header("x-auth-token", &tokens[0]).send().await.unwrap();
     assert_eq!(hola.status(), 200);
@@ -269,21 +263,21 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write(db: DbKind) {
         assert_eq!(&served.bytes().await.unwrap()[..], &bytes[..]);
     }
 
-    let pool = Pool::connect(&database.url, &test_config(&database.url).pool_options()).await.unwrap();
     for (w, record) in records.iter().enumerate() {
-        verify_user(&pool, user_ids[w], record, &second, &tokens[w]).await;
+        verify_user(user_ids[w], record, &second, &tokens[w]).await;
     }
 }
 
 /// The user's tasks and operation log agree with what the worker was told.
-async fn verify_user(pool: &Pool, user_id: i64, record: &Record, server: &ServerProcess, token: &str) {
+async fn verify_user(user_id: i64, record: &Record, server: &TestServer, token: &str) {
     // What the database holds: tag → state, and the id of each.
-    let (total, rows) = server::db!(pool, tasks::list(user_id, 0, 1_000_000)).unwrap();
+    let stored = server.stored();
+    let rows = stored.tasks_of(user_id).await;
+    let total = stored.counted_tasks_of(user_id).await;
     assert_eq!(total, rows.len() as i64, "task_counts agrees with the tasks");
     let mut actual = BTreeMap::new();
     let mut ids = record.ids.clone();
-    for row in &rows {
-        let task = server::db!(pool, tasks::find(user_id, row.id)).unwrap().unwrap();
+    for task in &rows {
         assert!(task.input.starts_with('w'), "a task nobody created: {task:?}");
         actual.insert(task.input.clone(), (task.note.clone(), i64::from(task.status), i64::from(task.priority)));
         ids.insert(task.input.clone(), task.id);
@@ -313,8 +307,9 @@ async fn verify_user(pool: &Pool, user_id: i64, record: &Record, server: &Server
     let expected: Vec<(String, String)> =
         record.acked.iter().chain(&applied).map(|op| (op.endpoint().to_owned(), op.tag().to_owned())).collect();
     let id_to_tag: BTreeMap<i64, String> = ids.iter().map(|(t, id)| (*id, t.clone())).collect();
-    let logged: Vec<(String, String)> = server::db!(pool, oplog::of_user(user_id))
-        .unwrap()
+    let logged: Vec<(String, String)> = stored
+        .ops_of(user_id)
+        .await
         .into_iter()
         .filter(|op| op.endpoint != "post_login")
         .map(|op| {

@@ -5,24 +5,18 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
-use crate::common::process::ServerProcess;
-use crate::common::{expect_error, expect_ok, header, new_database, on_both_databases, test_config, DbKind};
+use crate::common::{expect_error, expect_ok, header, on_both_databases, DbKind, TestServer};
 
 on_both_databases!(two_processes_on_one_database_are_one_server);
 
 async fn two_processes_on_one_database_are_one_server(db: DbKind) {
-    let database = new_database(db).await;
-    let uploads = tempfile::tempdir().unwrap();
-    {
-        let pool = server::db::Pool::connect(&database.url, &test_config(&database.url).pool_options()).await.unwrap();
-        for name in ["alice", "bob"] {
-            server::app::add_user(&pool, name, &format!("{name}-password"), 0, 0).await.unwrap();
-        }
+    let a = TestServer::start(db, |c| c.db_pool_size = 8).await;
+    let b = a.another_instance().await;
+    for name in ["alice", "bob"] {
+        a.add_user(name, &format!("{name}-password")).await;
     }
-    let a = ServerProcess::start(&database.url, uploads.path(), &[]);
-    let b = ServerProcess::start(&database.url, uploads.path(), &[]);
     let client = reqwest::Client::new();
-    let login = |s: &ServerProcess, name: &str, password: &str| {
+    let login = |s: &TestServer, name: &str, password: &str| {
         client.post(s.url("login")).json(&json!({"name": name, "password": password})).send()
     };
 
@@ -30,7 +24,7 @@ async fn two_processes_on_one_database_are_one_server(db: DbKind) {
     let response = login(&a, "alice", "alice-password").await.unwrap();
     let token = header(&response, "x-auth-token");
     expect_ok(response).await;
-    let call = |s: &ServerProcess, method: reqwest::Method, path: &str| {
+    let call = |s: &TestServer, method: reqwest::Method, path: &str| {
         client.request(method, s.url(path)).header("x-auth-token", &token)
     };
     use reqwest::Method as M;
@@ -58,7 +52,7 @@ async fn two_processes_on_one_database_are_one_server(db: DbKind) {
     // Uploads: stored by A in the shared folder, served by B; the same bytes on B give the same name.
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend((0..4096u32).map(|i| (i * 7 % 251) as u8));
-    let upload = |s: &ServerProcess| {
+    let upload = |s: &TestServer| {
         let part = Part::bytes(png.clone()).file_name("x.png");
         call(s, M::POST, "upload").multipart(Form::new().part("file", part)).send()
     };

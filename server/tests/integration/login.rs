@@ -19,7 +19,7 @@ on_both_databases!(
 
 async fn login_returns_the_user_and_one_token_as_cookie_and_header(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
-    server::app::add_user(&s.pool, "alice", "alice-password", 3, 1 << 40).await.unwrap();
+    s.add_user_with("alice", "alice-password", 3, 1 << 40).await;
     let response = s.login("alice", "alice-password").await;
     let token = header(&response, "x-auth-token");
     let cookie = header(&response, "set-cookie");
@@ -94,10 +94,9 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(db: DbKind) {
 }
 
 async fn sixth_failure_is_refused_even_with_the_right_password_until_the_window_ends(db: DbKind) {
-    let s = TestServer::start(db, |c| c.login_window_secs = 5).await;
+    let s = TestServer::start(db, |_| {}).await;
     s.add_user("alice", "alice-password").await;
     s.add_user("bob", "bob-password").await;
-    let first_failure = std::time::Instant::now();
     for attempt in 1..=5 {
         let body = expect_error(s.login("alice", "wrong").await, 401, 10106).await;
         assert_eq!(body["msg"], "user name or password incorrect", "attempt {attempt}");
@@ -106,9 +105,11 @@ async fn sixth_failure_is_refused_even_with_the_right_password_until_the_window_
     expect_error(s.login("alice", "wrong").await, 429, 10200).await;
     // Other names are not affected.
     s.token("bob", "bob-password").await;
-    // Once the window (from the first failure) has passed, the right password works again.
-    let window = Duration::from_secs(5) + Duration::from_millis(300);
-    tokio::time::sleep(window.saturating_sub(first_failure.elapsed())).await;
+    // Refused attempts do not extend the window: 15 minutes (the default) from the first
+    // failure, the right password works again.
+    s.advance_clock(Duration::from_secs(14 * 60));
+    expect_error(s.login("alice", "alice-password").await, 429, 10200).await;
+    s.advance_clock(Duration::from_secs(60));
     s.token("alice", "alice-password").await;
 }
 
@@ -131,7 +132,7 @@ async fn disabled_user_loses_sessions_and_cannot_log_in(db: DbKind) {
     s.add_user("bob", "bob-password").await;
     let alice = s.token("alice", "alice-password").await;
     let bob = s.token("bob", "bob-password").await;
-    server::app::disable_user(&s.pool, "alice").await.unwrap();
+    s.cli(&["user", "disable", "alice"], "").await;
     expect_error(s.hola(&alice).await, 401, 10103).await;
     expect_error(s.login("alice", "alice-password").await, 401, 10106).await;
     expect_ok(s.hola(&bob).await).await;
@@ -141,7 +142,7 @@ async fn password_change_revokes_sessions(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
     s.add_user("alice", "alice-password").await;
     let old = s.token("alice", "alice-password").await;
-    server::app::set_password(&s.pool, "alice", "new-password").await.unwrap();
+    s.cli(&["user", "passwd", "alice"], "new-password\n").await;
     expect_error(s.hola(&old).await, 401, 10103).await;
     expect_error(s.login("alice", "alice-password").await, 401, 10106).await;
     let new = s.token("alice", "new-password").await;
@@ -152,8 +153,7 @@ async fn first_start_creates_admin_once(db: DbKind) {
     let s = TestServer::start(db, |_| {}).await;
     let password = s.admin_password.clone().expect("a first start creates admin");
     s.token("admin", &password).await;
-    let db = s.stop().await;
-    let again = TestServer::start_on(db, |_| {}).await;
+    let again = s.restart().await;
     assert_eq!(again.admin_password, None, "admin is created only when there is no user");
     again.token("admin", &password).await;
 }
@@ -161,7 +161,7 @@ async fn first_start_creates_admin_once(db: DbKind) {
 /// Sessions and failed-login counts live in the database: two server instances see the same.
 async fn instances_share_sessions_and_failed_login_counts(db: DbKind) {
     let a = TestServer::start(db, |_| {}).await;
-    let b = a.another_instance(|_| {}).await;
+    let b = a.another_instance().await;
     a.add_user("alice", "alice-password").await;
     let token = a.token("alice", "alice-password").await;
     expect_ok(b.hola(&token).await).await;

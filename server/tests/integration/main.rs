@@ -21,6 +21,5 @@ mod parsing_fuzz;
 mod round_trips;
 mod security;
 mod sessions;
-mod statements;
 mod tasks;
 mod upload;

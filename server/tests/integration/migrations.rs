@@ -2,16 +2,12 @@
 //! the later migrations (the count moving out of `users` into `task_counts`, SQLite's tasks
 //! table rebuilt for ids that are never reused).
 
-use diesel::connection::SimpleConnection as _;
-use diesel_async::{AsyncConnection as _, SimpleAsyncConnection as _};
-use server::db::Pool;
-
-use crate::common::{new_database, on_both_databases, test_config, DbKind};
+use crate::common::{launch, on_both_databases, DbKind, TestServer};
 
 on_both_databases!(a_database_of_the_first_release_upgrades_with_its_tasks_and_counts);
 
 async fn a_database_of_the_first_release_upgrades_with_its_tasks_and_counts(db: DbKind) {
-    let database = new_database(db).await;
+    let launch = tokio::task::block_in_place(|| launch(db, |_| {}));
     let backend = match db {
         DbKind::Sqlite => "sqlite",
         DbKind::Postgres => "postgres",
@@ -35,25 +31,20 @@ async fn a_database_of_the_first_release_upgrades_with_its_tasks_and_counts(db: 
          INSERT INTO tasks (user_id, type, input, created_at, updated_at)
              SELECT id, 'video', 'd', 0, 0 FROM users WHERE name = 'other';"
     );
-    match db {
-        DbKind::Sqlite => {
-            let path = database.url.trim_start_matches("sqlite://");
-            let mut conn = <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
-            conn.batch_execute(&setup).unwrap();
-        }
-        DbKind::Postgres => {
-            let mut conn = diesel_async::AsyncPgConnection::establish(&database.url).await.unwrap();
-            conn.batch_execute(&setup).await.unwrap();
-        }
-    }
+    let stored = crate::common::stored::Stored::new(launch.database_url());
+    stored.execute(&setup).await;
 
-    // Connecting applies the later migrations.
-    let pool = Pool::connect(&database.url, &test_config(&database.url).pool_options()).await.unwrap();
+    // The server applies the later migrations as it starts.
+    let s = TestServer::from_launch(launch).await;
     for (name, expected) in [("old", 3), ("other", 1), ("idle", 0)] {
-        let user = server::db!(&pool, users::find_by_name(name)).unwrap().unwrap();
-        assert_eq!(server::db!(&pool, tasks::count(user.id)).unwrap(), expected, "{name}'s count");
-        assert_eq!(server::db!(&pool, tasks::count_rows(user.id)).unwrap(), expected, "{name}'s tasks");
-        let (total, items) = server::db!(&pool, tasks::list(user.id, 0, 10)).unwrap();
-        assert_eq!((total, items.len() as i64), (expected, expected));
+        let id = stored.count(&format!("SELECT id AS n FROM users WHERE name = '{name}'")).await;
+        assert_eq!(stored.counted_tasks_of(id).await, expected, "{name}'s count");
+        assert_eq!(stored.tasks_of(id).await.len() as i64, expected, "{name}'s tasks");
     }
+    // And the old users' tasks list as before, with their totals.
+    s.cli(&["user", "passwd", "old"], "old-password\n").await;
+    let token = s.token("old", "old-password").await;
+    let list = s.client.get(s.url("tasks?limit=10")).header("x-auth-token", &token).send().await.unwrap();
+    let list = crate::common::expect_ok(list).await;
+    assert_eq!((&list["total"], list["items"].as_array().unwrap().len()), (&3.into(), 3), "{list}");
 }

@@ -1,6 +1,6 @@
 //! Reads make one round trip to PostgreSQL: the session lookup goes out together with the read's
-//! own statements; writes send their transaction's independent statements together (`pipeline!`
-//! in `server/src/db`). Seen from a TCP proxy between the server and PostgreSQL that counts how
+//! own statements; writes send their transaction's independent statements together (`pipeline2`
+//! and `pipeline3` in `server/src/db/postgres.rs`). Seen from a TCP proxy between the server and PostgreSQL that counts how
 //! often the server starts talking again after PostgreSQL answered.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::common::{expect_ok, new_database, postgres_available, DbKind, TestDb, TestServer};
+use crate::common::{expect_ok, pg, postgres_available, TestServer};
 
 /// Counts round trips: a burst of bytes from the server after PostgreSQL last spoke is one.
 /// While counting, PostgreSQL's answers are held back 20 ms: statements sent together (µs apart)
@@ -82,13 +82,13 @@ async fn statements_that_can_go_together_go_in_one_round_trip() {
     if !postgres_available() {
         return;
     }
-    let database = new_database(DbKind::Postgres).await;
+    let database = tokio::task::block_in_place(pg::test_database);
     // postgres://user@127.0.0.1:PORT/db → the same database through the proxy.
-    let (head, tail) = database.url.rsplit_once('@').unwrap();
+    let (head, tail) = database.rsplit_once('@').unwrap();
     let (host_port, path) = tail.split_once('/').unwrap();
     let trips = Arc::new(RoundTrips::default());
     let port = proxy(host_port.to_owned(), trips.clone()).await;
-    let s = TestServer::start_on(TestDb::at(format!("{head}@127.0.0.1:{port}/{path}")), |c| c.db_pool_size = 1).await;
+    let s = TestServer::start_on(&format!("{head}@127.0.0.1:{port}/{path}"), |c| c.db_pool_size = 1).await;
     s.add_user("alice", "alice-password").await;
     let token = s.token("alice", "alice-password").await;
     for i in 0..3 {

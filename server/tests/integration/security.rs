@@ -14,17 +14,14 @@
 use serde_json::json;
 use sha2::Digest as _;
 
-use crate::common::process::ServerProcess;
-use crate::common::{new_database, on_both_databases, DbKind};
+use crate::common::{on_both_databases, DbKind, TestServer};
 
 on_both_databases!(passwords_and_tokens_never_reach_the_log, the_database_holds_no_token_or_password);
 
 async fn passwords_and_tokens_never_reach_the_log(db: DbKind) {
-    let database = new_database(db).await;
-    let uploads = tempfile::tempdir().unwrap();
     // Debug level: the most the server can be asked to say short of trace.
-    let server = ServerProcess::start(&database.url, uploads.path(), &[("BACKEND_LOG_LEVEL", "debug")]);
-    let admin_password = server.admin_password().expect("first start prints the admin password");
+    let mut server = TestServer::start(db, |c| c.log_level = "debug".to_owned()).await;
+    let admin_password = server.admin_password.clone().expect("first start prints the admin password");
     let client = reqwest::Client::new();
     let wrong_password = "Wr0ng-But-Distinctive-Passw0rd";
 
@@ -62,9 +59,9 @@ async fn passwords_and_tokens_never_reach_the_log(db: DbKind) {
     assert_eq!(logout.status(), 200);
 
     let token_hash: String = sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    // Give the asynchronous log drain a moment, then read everything it wrote.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let log = server.log();
+    // Stopped, it has written out every line it logged.
+    server.stop().await;
+    let log = server.process().log();
     assert!(log.iter().filter(|l| l.contains("request completed")).count() >= 8, "the log has the requests: {log:#?}");
     for secret in [admin_password.as_str(), wrong_password, &token, &forged[..20], &token_hash] {
         let leaks: Vec<_> = log.iter().filter(|l| l.contains(secret)).collect();
@@ -77,12 +74,20 @@ async fn the_database_holds_no_token_or_password(db: DbKind) {
     s.add_user("alice", "alice-password-42").await;
     let token = s.token("alice", "alice-password-42").await;
     // The session is found by the token's hash, and only by it.
-    let by_hash = server::db!(&s.pool, sessions::find_by_token(&sha256_hex(&token))).unwrap();
-    assert!(by_hash.is_some_and(|(_, user)| user.name == "alice" && user.password_hash.starts_with("$argon2id$")));
-    assert!(server::db!(&s.pool, sessions::find_by_token(&token)).unwrap().is_none());
+    let stored = s.stored();
+    let sessions = async |token_hash: &str| -> Vec<PasswordHash> {
+        let sql = format!(
+            "SELECT users.password_hash FROM sessions JOIN users ON users.id = sessions.user_id \
+             WHERE sessions.token_hash = '{token_hash}' AND users.name = 'alice'"
+        );
+        stored.rows(&sql).await
+    };
+    let by_hash = sessions(&sha256_hex(&token)).await;
+    assert!(by_hash.len() == 1 && by_hash[0].password_hash.starts_with("$argon2id$"));
+    assert!(sessions(&token).await.is_empty(), "a session is stored under its token's hash only");
     // SQLite: the bytes of the database files (main and write-ahead log) hold neither secret.
     if db == DbKind::Sqlite {
-        let path = s.db.url.strip_prefix("sqlite://").unwrap().to_owned();
+        let path = s.database_url().strip_prefix("sqlite://").unwrap().to_owned();
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
         let text = String::from_utf8_lossy(&bytes);
@@ -91,6 +96,12 @@ async fn the_database_holds_no_token_or_password(db: DbKind) {
             assert!(!text.contains(secret), "{secret:?} is stored in the database file");
         }
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct PasswordHash {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    password_hash: String,
 }
 
 fn sha256_hex(bytes: &str) -> String {

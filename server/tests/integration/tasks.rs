@@ -76,8 +76,9 @@ impl TestServer {
 
     /// `(endpoint, operation)` of the user's operation-log rows, oldest first, after logging in.
     pub async fn ops(&self, user: &User) -> Vec<(String, String, Value)> {
-        server::db!(&self.pool, oplog::of_user(user.id))
-            .unwrap()
+        self.stored()
+            .ops_of(user.id)
+            .await
             .into_iter()
             .filter(|o| o.endpoint != "post_login")
             .map(|o| (o.endpoint, o.operation, serde_json::from_str(&o.request).unwrap()))
@@ -437,7 +438,7 @@ async fn total_follows_creates_and_deletes(db: DbKind) {
         let alice = &alice;
         async move {
             assert_eq!(s.list(alice, "limit=0").await["total"], expected);
-            let rows = server::db!(&s.pool, tasks::count_rows(alice.id)).unwrap();
+            let rows = s.stored().count(&format!("SELECT count(*) AS n FROM tasks WHERE user_id = {}", alice.id)).await;
             assert_eq!(rows, expected, "task_counts matches the rows");
         }
     };
@@ -557,11 +558,10 @@ struct SqlitePlanLine {
     detail: String,
 }
 
-/// 100k tasks of one user and 100k of another after them (seeded in SQL, counted in `task_counts` as the server would): the page
-/// is read through the index `tasks_user_id_id` (no sort, no scan), `total` is exact, and a page
-/// answers in milliseconds even in a debug build.
+/// 100k tasks of one user and 100k of another after them (seeded in SQL, counted in `task_counts`
+/// as the server would): the page is read through the index `tasks_user_id_id` (no sort, no
+/// scan), pages are newest first and `total` is exact. How fast is the benchmark's to say.
 async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
-    use diesel_async::{RunQueryDsl as _, SimpleAsyncConnection as _};
     const SEEDED: i64 = 100_000;
     let s = TestServer::start(db, |_| {}).await;
     let alice = s.user("alice").await;
@@ -573,10 +573,10 @@ async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
         "SELECT id, type, status, priority, note FROM tasks WHERE user_id = {uid} \
          ORDER BY id DESC LIMIT 100 OFFSET 0"
     );
-    let plan: Vec<String> = match &s.pool {
-        server::db::Pool::Postgres(pool, _) => {
-            let mut conn = pool.get().await.unwrap();
-            conn.batch_execute(&format!(
+    let stored = s.stored();
+    let plan: Vec<String> = if stored.is_postgres() {
+        stored
+            .execute(&format!(
                 "INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
                  SELECT {uid}, 'image', 0, 0, 'seed ' || g, '', '', 0, 0 FROM generate_series(1, {SEEDED}) g; \
                  INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
@@ -584,15 +584,12 @@ async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
                  INSERT INTO task_counts (user_id, shard, tasks) VALUES ({uid}, 0, {SEEDED}), ({carol}, 0, {SEEDED}) \
                  ON CONFLICT (user_id, shard) DO UPDATE SET tasks = task_counts.tasks + excluded.tasks; ANALYZE tasks;"
             ))
-            .await
-            .unwrap();
-            let lines: Vec<PgPlanLine> =
-                diesel::sql_query(format!("EXPLAIN {page_sql}")).load(&mut *conn).await.unwrap();
-            lines.into_iter().map(|l| l.line).collect()
-        }
-        server::db::Pool::Sqlite(pool) => {
-            let mut conn = pool.get().await.unwrap();
-            conn.batch_execute(&format!(
+            .await;
+        let lines: Vec<PgPlanLine> = stored.rows(&format!("EXPLAIN {page_sql}")).await;
+        lines.into_iter().map(|l| l.line).collect()
+    } else {
+        stored
+            .execute(&format!(
                 "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {SEEDED}) \
                  INSERT INTO tasks (user_id, type, status, priority, input, result, note, created_at, updated_at) \
                  SELECT {uid}, 'image', 0, 0, 'seed ' || n, '', '', 0, 0 FROM g; \
@@ -602,23 +599,17 @@ async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
                  INSERT INTO task_counts (user_id, shard, tasks) VALUES ({uid}, 0, {SEEDED}), ({carol}, 0, {SEEDED}) \
                  ON CONFLICT (user_id, shard) DO UPDATE SET tasks = task_counts.tasks + excluded.tasks; ANALYZE;"
             ))
-            .await
-            .unwrap();
-            let lines: Vec<SqlitePlanLine> =
-                diesel::sql_query(format!("EXPLAIN QUERY PLAN {page_sql}")).load(&mut *conn).await.unwrap();
-            lines.into_iter().map(|l| l.detail).collect()
-        }
+            .await;
+        let lines: Vec<SqlitePlanLine> = stored.rows(&format!("EXPLAIN QUERY PLAN {page_sql}")).await;
+        lines.into_iter().map(|l| l.detail).collect()
     };
     let plan = plan.join("\n");
     assert!(plan.contains("tasks_user_id_id"), "the page uses the index: {plan}");
     assert!(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "no sort: {plan}");
 
     let newest = s.create_task(&alice, "newest").await;
-    let mut times = Vec::new();
     for i in 0..20 {
-        let started = std::time::Instant::now();
         let list = s.list(&alice, &format!("offset={}&limit=100", i * 100)).await;
-        times.push(started.elapsed());
         assert_eq!(list["total"], SEEDED + 1);
         let items = list["items"].as_array().unwrap();
         assert_eq!(items.len(), 100);
@@ -628,9 +619,5 @@ async fn a_user_with_100k_tasks_lists_through_the_index(db: DbKind) {
         let ids: Vec<i64> = items.iter().map(|t| t["id"].as_i64().unwrap()).collect();
         assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
     }
-    times.sort();
-    let median = times[times.len() / 2];
-    eprintln!("{db:?}: list page of a user with {SEEDED} tasks: median {median:?}, max {:?}", times.last().unwrap());
-    assert!(median < std::time::Duration::from_millis(250), "median {median:?}");
     assert_eq!(s.list(&bob, "limit=100").await["total"], 1);
 }

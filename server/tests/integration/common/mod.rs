@@ -1,16 +1,17 @@
-//! Test harness: a real server on an ephemeral loopback port over a fresh database (a SQLite temp
-//! file or a new database in a throwaway PostgreSQL cluster), a plain HTTP client, and helpers
-//! that read like what a user does.
+//! What every test starts from: the `server` binary run through `server_harness` (a free loopback
+//! port, a fresh database — a SQLite file or a new database in a throwaway PostgreSQL cluster —
+//! and its own folders), a plain HTTP client, and helpers that read like what a user does.
 
-pub mod pg;
-pub mod process;
+pub mod stored;
+
+use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
-use server::app::Server;
 use server::config::Config;
-use server::db::Pool;
-use server::logging::RequestUsers;
+use server_harness::{Launch, ServerProcess};
+
+pub use server_harness::pg;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,17 +20,9 @@ pub enum DbKind {
     Postgres,
 }
 
-/// Whether the PostgreSQL variants can run: PostgreSQL installed. Without it, `CI` set → panic,
-/// otherwise the test says it is skipped.
+/// Whether the PostgreSQL variants can run (see `server_harness::pg::available`).
 pub fn postgres_available() -> bool {
-    if pg::bin_dir().is_some() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("PostgreSQL not installed (no initdb in $PG_BIN, /usr/lib/postgresql/*/bin or PATH) and CI is set");
-    }
-    eprintln!("PostgreSQL not installed: PostgreSQL tests skipped");
-    false
+    pg::available()
 }
 
 /// Instantiates each listed `async fn name(db: DbKind)` as `sqlite::name` and `postgres::name`.
@@ -57,104 +50,147 @@ macro_rules! on_both_databases {
 }
 pub(crate) use on_both_databases;
 
-/// A fresh database: its URL, and what keeps it alive.
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
+/// The configuration tests start from: a small pool, quick timeouts, warnings only.
+pub fn test_config() -> Config {
+    Config { db_pool_size: 4, db_timeout_secs: 2, log_level: "warning".to_owned(), ..Config::default() }
 }
 
-impl TestDb {
-    /// A database that something else (e.g. a dedicated cluster) keeps alive.
-    pub fn at(url: String) -> TestDb {
-        TestDb { url, _dir: None }
-    }
+/// How to run the binary for a test: on a fresh database of `kind`, with the test configuration
+/// changed by `tweak`, and a clock the test can move ([`TestServer::advance_clock`]).
+pub fn launch(kind: DbKind, tweak: impl FnOnce(&mut Config)) -> Launch {
+    let launch = Launch::new(env!("CARGO_BIN_EXE_server"));
+    let launch = match kind {
+        DbKind::Sqlite => launch,
+        DbKind::Postgres => launch.database(pg::test_database()),
+    };
+    configured(launch, tweak)
 }
 
-pub async fn new_database(kind: DbKind) -> TestDb {
-    match kind {
-        DbKind::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("backend.db").display());
-            TestDb { url, _dir: Some(dir) }
-        }
-        DbKind::Postgres => TestDb { url: pg::shared_database().await, _dir: None },
-    }
+/// `launch` on the database at `url` (a cluster of the test's own, a proxy in front of one).
+pub fn launch_on(url: &str, tweak: impl FnOnce(&mut Config)) -> Launch {
+    configured(Launch::new(env!("CARGO_BIN_EXE_server")).database(url), tweak)
 }
 
-/// The configuration tests start from: ephemeral port, small pool, quick timeouts.
-pub fn test_config(database: &str) -> Config {
-    Config {
-        database: database.to_owned(),
-        bind: "127.0.0.1:0".to_owned(),
-        db_pool_size: 4,
-        db_timeout_secs: 2,
-        log_level: "warning".to_owned(),
-        ..Config::default()
-    }
+fn configured(launch: Launch, tweak: impl FnOnce(&mut Config)) -> Launch {
+    let mut config = test_config();
+    tweak(&mut config);
+    // The database, address and upload folder are the launch's (flags beat the file), unless
+    // the test chose its own upload folder.
+    let launch =
+        if config.upload_dir != test_config().upload_dir { launch.upload_dir(&config.upload_dir) } else { launch };
+    launch.config(&toml::to_string(&config).expect("the configuration serializes")).fake_clock()
 }
 
 /// A running server and a client for it.
 pub struct TestServer {
+    process: ServerProcess,
     pub base: String,
-    pub pool: Pool,
     pub client: reqwest::Client,
     /// The password of the `admin` created at first start.
     pub admin_password: Option<String>,
-    server: Option<Server>,
-    pub db: TestDb,
-    /// The default upload folder (tests of uploads choose their own).
-    _uploads: tempfile::TempDir,
 }
 
 impl TestServer {
     /// A server on a fresh database of `kind`, with the test configuration changed by `tweak`.
     pub async fn start(kind: DbKind, tweak: impl FnOnce(&mut Config)) -> TestServer {
-        let db = new_database(kind).await;
-        TestServer::start_on(db, tweak).await
+        // A PostgreSQL database is made with `psql`: a blocking call.
+        let launch = tokio::task::block_in_place(|| launch(kind, tweak));
+        TestServer::from_launch(launch).await
     }
 
-    pub async fn start_on(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestServer {
-        let uploads = tempfile::tempdir().unwrap();
-        let mut config = test_config(&db.url);
-        config.upload_dir = uploads.path().display().to_string();
-        tweak(&mut config);
-        // TEST_LOG=1 shows the servers' logs (warnings and worse).
-        let log = if std::env::var_os("TEST_LOG").is_some() {
-            server::logging::logger(&config, RequestUsers::default()).unwrap()
-        } else {
-            slog::Logger::root(slog::Discard, slog::o!())
-        };
-        let (server, admin_password) = Server::start(config, log, RequestUsers::default()).await.unwrap();
+    /// A server on the database at `url`.
+    pub async fn start_on(url: &str, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::from_launch(launch_on(url, tweak)).await
+    }
+
+    pub async fn from_launch(launch: Launch) -> TestServer {
+        let process =
+            tokio::task::spawn_blocking(move || launch.start()).await.unwrap().unwrap_or_else(|e| panic!("{e:#}"));
         TestServer {
-            base: format!("http://{}", server.local_addr()),
-            pool: server.pool.clone(),
+            base: process.base.clone(),
+            admin_password: process.admin_password.clone(),
             client: reqwest::Client::new(),
-            admin_password,
-            server: Some(server),
-            db,
-            _uploads: uploads,
+            process,
         }
     }
 
-    /// A second server instance over the same database.
-    pub async fn another_instance(&self, tweak: impl FnOnce(&mut Config)) -> TestServer {
-        TestServer::start_on(TestDb::at(self.db.url.clone()), tweak).await
+    /// A second server process over the same database and upload folder.
+    pub async fn another_instance(&self) -> TestServer {
+        TestServer::from_launch(self.process.launch().clone()).await
     }
 
-    /// Stops the server gracefully; the database stays (for a restart on it).
-    pub async fn stop(self) -> TestDb {
-        let TestServer { server, db, .. } = self;
-        server.unwrap().stop().await.unwrap();
-        db
+    /// Stops it gracefully and starts it again on the same database.
+    pub async fn restart(mut self) -> TestServer {
+        self.stop().await;
+        TestServer::from_launch(self.process.launch().clone()).await
+    }
+
+    /// SIGTERM, and waits for it to exit (in-flight requests finish, the log is written out).
+    pub async fn stop(&mut self) {
+        let status = tokio::task::block_in_place(|| self.process.stop()).unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(status.success(), "the server exited with {status}");
+    }
+
+    /// The process: its log, pid, launch.
+    pub fn process(&self) -> &ServerProcess {
+        &self.process
+    }
+
+    pub fn process_mut(&mut self) -> &mut ServerProcess {
+        &mut self.process
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.process.launch().database_url()
+    }
+
+    /// What the database holds, read with the tests' own SQL.
+    pub fn stored(&self) -> stored::Stored {
+        stored::Stored::new(self.database_url())
+    }
+
+    /// Moves the server's clock forward: sessions age, login windows pass, without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.process.advance_clock(by);
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}/backend/api/v1/{path}", self.base)
+        self.process.url(path)
     }
 
-    /// Adds a user directly (the CLI's code path).
+    /// Adds a user with `server user add`; its id.
     pub async fn add_user(&self, name: &str, password: &str) -> i64 {
-        server::app::add_user(&self.pool, name, password, 0, 0).await.unwrap()
+        self.add_user_with(name, password, 0, 0).await
+    }
+
+    pub async fn add_user_with(&self, name: &str, password: &str, role: u32, perm: u64) -> i64 {
+        let (launch, name, password) = (self.process.launch().clone(), name.to_owned(), password.to_owned());
+        tokio::task::spawn_blocking(move || launch.add_user_with(&name, &password, role, perm))
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{e:#}"))
+    }
+
+    /// Runs `server ARGS…` (the CLI) on this server's database, `stdin` as its input; panics
+    /// unless it succeeds.
+    pub async fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write as _;
+        let mut command = self.process.launch().command(args);
+        let stdin = stdin.to_owned();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = command
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()?;
+            child.stdin.take().expect("piped").write_all(stdin.as_bytes())?;
+            child.wait_with_output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(out.status.success(), "server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
     }
 
     pub async fn login(&self, name: &str, password: &str) -> Response {
@@ -180,6 +216,17 @@ impl TestServer {
 
     pub async fn logout(&self, token: &str) -> Response {
         self.client.post(self.url("logout")).header("x-auth-token", token).send().await.unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // A failing test shows what the server said.
+        if std::thread::panicking() {
+            let log = self.process.log();
+            let from = log.len().saturating_sub(30);
+            eprintln!("--- the server's log ({}):\n{}", self.process.log_path().display(), log[from..].join("\n"));
+        }
     }
 }
 

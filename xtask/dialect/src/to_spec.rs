@@ -764,7 +764,7 @@ mod tests {
     }
 
     fn convert(text: &str) -> Value {
-        crate::dialect::markdown_to_spec(text, "t.md", "note").unwrap_or_else(|d| panic!("{d}"))
+        crate::markdown_to_spec(text, "t.md", "note").unwrap_or_else(|d| panic!("{d}"))
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{json, Map, Value};
 
-use crate::dialect::model::{Doc, Operation, Section, Table};
-use crate::dialect::to_spec::METHODS;
+use crate::model::{Doc, Operation, Section, Table};
+use crate::to_spec::METHODS;
 
 /// A tag that marks a server operation as an extension the doc does not describe (e.g. serving
 /// uploaded files); the check lets it be.
@@ -28,8 +28,8 @@ pub struct Difference {
 /// A doc that does not convert is reported as its diagnostics.
 pub fn check(doc_text: &str, file: &str, server_spec: &Value) -> Result<Vec<Difference>, crate::diag::Diagnostics> {
     let mut diags = crate::diag::Diagnostics::new(file);
-    let doc = crate::dialect::parse::parse(doc_text, &mut diags);
-    let doc_spec = crate::dialect::to_spec::to_spec(&doc, "", &mut diags);
+    let doc = crate::parse::parse(doc_text, &mut diags);
+    let doc_spec = crate::to_spec::to_spec(&doc, "", &mut diags);
     let doc_spec = diags.finish(doc_spec)?;
     Ok(compare(&doc, &doc_spec, server_spec))
 }
@@ -352,7 +352,7 @@ fn field_line(first: Option<&Table>, tables: &[Table], path: &[&str]) -> Option<
     for seg in path.iter().filter(|s| **s != "[]" && **s != "{}") {
         let field = table.fields.iter().find(|f| f.name == *seg)?;
         line = Some(field.line);
-        let named = crate::dialect::gotype::parse(&field.go_type).ok().and_then(|t| t.named().map(str::to_string));
+        let named = crate::gotype::parse(&field.go_type).ok().and_then(|t| t.named().map(str::to_string));
         if let Some(n) = named {
             if let Some(t) = tables.iter().find(|t| t.name.as_deref() == Some(n.as_str())) {
                 table = t;

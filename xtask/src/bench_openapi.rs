@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use xtask::dialect::{self, model::Section};
+use doc_dialect::{self as dialect, model::Section};
 use xtask::{root, DEFAULT_DOC};
 
 pub fn openapi(endpoints: usize, runs: usize) -> Result<()> {
@@ -80,7 +80,7 @@ pub fn openapi(endpoints: usize, runs: usize) -> Result<()> {
 fn big_doc(endpoints: usize) -> Result<String> {
     let path = root().join(DEFAULT_DOC);
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let mut diags = xtask::diag::Diagnostics::new(DEFAULT_DOC);
+    let mut diags = dialect::diag::Diagnostics::new(DEFAULT_DOC);
     let doc = dialect::parse::parse(&text, &mut diags);
     let template: Vec<_> = doc
         .sections
@@ -141,8 +141,3 @@ fn ms(d: Duration) -> String {
 fn size(bytes: usize) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
-
-mod bare;
-pub mod endpoints;
-mod report;
-mod scripts;

@@ -1,6 +1,8 @@
 //! Throwaway PostgreSQL clusters, for the server's tests and the benchmark: `initdb` into a temp
 //! dir, `pg_ctl start` on a free loopback port with the socket in that dir, and on drop
-//! `pg_ctl -m immediate stop` and removal of the dir.
+//! `pg_ctl -m immediate stop` and removal of the dir. Tests take a fresh database in the one
+//! cluster their process shares ([`test_database`]), or a cluster of their own to stop and start
+//! ([`test_cluster`]).
 //!
 //! initdb refuses to run as root: as root the binaries run as the `postgres` user (`runuser`).
 //! The binaries are looked up in `$PG_BIN`, then `/usr/lib/postgresql/<newest>/bin`, then `PATH`.
@@ -77,7 +79,9 @@ fn run(mut command: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn free_port() -> Result<u16> {
+/// A port free at this moment. PostgreSQL cannot be handed a listening socket, so its port is
+/// picked this way; [`Cluster::start`] tries again on another if it was taken meanwhile.
+fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -123,7 +127,17 @@ impl Cluster {
             "--no-instructions",
         ]);
         run(initdb, "initdb")?;
-        cluster.start_again()?;
+        let mut cluster = cluster;
+        for attempt in 1.. {
+            match cluster.start_again() {
+                Ok(()) => break,
+                Err(e) if attempt < 5 && cluster.log().contains("Address already in use") => {
+                    let _ = e;
+                    cluster.port = free_port()?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(cluster)
     }
 
@@ -166,6 +180,20 @@ impl Cluster {
             bail!("psql failed: {}\n{sql}", String::from_utf8_lossy(&out.stderr));
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
+    /// Creates a fresh, empty database; returns its URL.
+    pub fn create_database(&self) -> Result<String> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!("t_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        self.psql("postgres", &format!("CREATE DATABASE {name}"))?;
+        Ok(self.url(&name))
     }
 
     pub fn pgbench(&self) -> PathBuf {
@@ -211,4 +239,46 @@ pub fn remove_abandoned(bin: &Path) {
             drop(Cluster { bin: bin.to_owned(), dir, port: 0, settings: Vec::new() });
         }
     }
+}
+
+/// Test clusters trade durability for speed: nothing in them must survive a power cut.
+pub const TEST_SETTINGS: [&str; 4] =
+    ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=300"];
+
+/// Whether tests that need PostgreSQL can run: true when it is installed. Without it the test
+/// says it is skipped and should return — unless `CI` is set, where a missing PostgreSQL panics.
+pub fn available() -> bool {
+    if bin_dir().is_some() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("PostgreSQL not installed (no initdb in $PG_BIN, /usr/lib/postgresql/*/bin or PATH) and CI is set");
+    }
+    eprintln!("PostgreSQL not installed: PostgreSQL test skipped");
+    false
+}
+
+/// A cluster of the test's own (for tests that stop and start it), with [`TEST_SETTINGS`].
+pub fn test_cluster() -> Cluster {
+    Cluster::start(&bin_dir().expect("PostgreSQL binaries"), &TEST_SETTINGS).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// A fresh database in the cluster this process's tests share (started on first use, removed
+/// when the process exits); its URL.
+pub fn test_database() -> String {
+    use std::sync::{LazyLock, Mutex};
+    static SHARED: LazyLock<Mutex<Option<Cluster>>> = LazyLock::new(|| {
+        let bin = bin_dir().expect("PostgreSQL binaries");
+        remove_abandoned(&bin);
+        let cluster = Cluster::start(&bin, &TEST_SETTINGS).unwrap_or_else(|e| panic!("{e:#}"));
+        extern "C" fn remove_shared() {
+            drop(SHARED.lock().unwrap_or_else(|e| e.into_inner()).take());
+        }
+        // SAFETY: registers a plain extern "C" fn to run at exit.
+        unsafe { libc::atexit(remove_shared) };
+        Mutex::new(Some(cluster))
+    });
+    let shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = shared.as_ref().expect("the shared test cluster is running");
+    cluster.create_database().unwrap_or_else(|e| panic!("{e:#}"))
 }

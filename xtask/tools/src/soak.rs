@@ -12,14 +12,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::live::{build_server, login, Server, TempDir};
+use server_harness::Launch;
+
+use crate::build_server;
 
 pub struct Options {
     pub secs: u64,
@@ -32,25 +33,19 @@ const PASSWORD: &str = "soak-password";
 
 pub fn run(options: &Options) -> Result<()> {
     let binary = build_server(options.release)?;
-    let work = TempDir::new()?;
-    let database =
-        options.database.clone().unwrap_or_else(|| format!("sqlite://{}", work.path().join("backend.db").display()));
+    // Quiet log: the per-request line is not what is being soaked.
+    let mut launch = Launch::new(binary).setting("log_level", "warn");
+    if let Some(database) = &options.database {
+        launch = launch.database(database);
+    }
+    // New names on every run: `--database` may name a database an earlier run used.
     let run_id = std::process::id();
     let names: Vec<String> = (0..options.connections).map(|i| format!("soak{run_id}x{i}")).collect();
     for name in &names {
-        let mut child = Command::new(&binary)
-            .args(["--database", &database, "user", "add", name])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .context("server user add")?;
-        writeln!(child.stdin.take().expect("piped"), "{PASSWORD}")?;
-        if !child.wait()?.success() {
-            bail!("server user add {name} failed");
-        }
+        launch.add_user(name, PASSWORD)?;
     }
-    // Quiet log (the per-request line costs ~8 %); one session per connection.
-    let server = Server::start(&binary, work.path(), Some(&database), &[("BACKEND_LOG_LEVEL", "warn")])?;
+    // One session per connection.
+    let server = launch.start()?;
     let pid = server.pid();
     let start_rss = rss_kib(pid)?;
     println!(
@@ -67,9 +62,9 @@ pub fn run(options: &Options) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for name in &names {
-        let token = login(&server, name, PASSWORD)?;
-        let (addr, requests, errors, stop) = (server.addr.clone(), requests.clone(), errors.clone(), stop.clone());
-        threads.push(std::thread::spawn(move || user_day(&addr, &token, &requests, &errors, &stop)));
+        let token = server.login(name, PASSWORD)?;
+        let (addr, requests, errors, stop) = (server.addr, requests.clone(), errors.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || user_day(addr, &token, &requests, &errors, &stop)));
     }
 
     let started = Instant::now();
@@ -139,7 +134,7 @@ fn proc_status(pid: u32, key: &str) -> Result<u64> {
 }
 
 /// One user's requests on one keep-alive connection until `stop`.
-fn user_day(addr: &str, token: &str, requests: &AtomicU64, errors: &AtomicU64, stop: &AtomicBool) {
+fn user_day(addr: std::net::SocketAddr, token: &str, requests: &AtomicU64, errors: &AtomicU64, stop: &AtomicBool) {
     let mut conn: Option<Conn> = None;
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
@@ -188,15 +183,15 @@ fn user_day(addr: &str, token: &str, requests: &AtomicU64, errors: &AtomicU64, s
 /// A keep-alive HTTP/1.1 connection.
 struct Conn {
     reader: BufReader<TcpStream>,
-    addr: String,
+    addr: std::net::SocketAddr,
 }
 
 impl Conn {
-    fn open(addr: &str) -> Result<Conn> {
+    fn open(addr: std::net::SocketAddr) -> Result<Conn> {
         let stream = TcpStream::connect(addr)?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         stream.set_nodelay(true)?;
-        Ok(Conn { reader: BufReader::new(stream), addr: addr.to_owned() })
+        Ok(Conn { reader: BufReader::new(stream), addr })
     }
 
     fn call(&mut self, method: &str, path: &str, token: &str, body: &str) -> Result<(u16, String)> {

@@ -1,6 +1,12 @@
 //! The markdown dialect of the API doc, both ways: markdown → OpenAPI ([`markdown_to_spec`]) and
-//! OpenAPI → markdown ([`spec_to_markdown`]), through the [`model::Doc`] they share.
+//! OpenAPI → markdown ([`spec_to_markdown`]), through the [`model::Doc`] they share; and the
+//! structural comparison of a server's spec with a doc ([`contract`]).
+//!
+//! A light crate on purpose (serde_json and a JSON-schema validator): the doc author's commands
+//! (`cargo xtask openapi`, `markdown`) build it without the server's stack.
 
+pub mod contract;
+pub mod diag;
 pub mod from_spec;
 pub mod gotype;
 pub mod jsonschema;

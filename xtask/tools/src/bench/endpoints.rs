@@ -1,21 +1,22 @@
-//! `cargo xtask bench`: every endpoint of the release server, on PostgreSQL and SQLite, at 1, 8
-//! and 32 connections (wrk), next to the limits measured in the same run: the database's
-//! (pgbench running the endpoint's statements) and HTTP's (a bare hyper server, same wrk script).
+//! The benchmark's run: seeding, the server through `server-harness`, wrk, pgbench and the
+//! L_work loops, row by row.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use server_harness::http::Request;
+use server_harness::pg::{self, Cluster};
+use server_harness::{unix_ms, Launch};
 use xtask::root;
 
 use super::bare;
 use super::report::{self, Row};
 use super::scripts::{self, ENDPOINTS};
-use xtask::pg::{self, Cluster};
 
 const CONCURRENCY: [u32; 3] = [1, 8, 32];
 const PASSWORD: &str = "bench-password-0123456789";
@@ -47,35 +48,15 @@ pub fn run(quick: bool, only: Option<String>) -> Result<()> {
         }
     };
     if cfg!(debug_assertions) {
-        // Measuring a debug build would measure the wrong program: build and hand over.
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo).args(["build", "--release", "--workspace"]).current_dir(root()).status()?;
-        if !status.success() {
-            bail!("release build failed");
-        }
-        let mut cmd = Command::new(root().join("target/release/xtask"));
-        cmd.arg("bench");
-        if quick {
-            cmd.arg("--quick");
-        }
-        if let Some(list) = &only {
-            cmd.args(["--only", list]);
-        }
-        if !cmd.current_dir(root()).status()?.success() {
-            bail!("release benchmark failed");
-        }
-        return Ok(());
+        bail!("the benchmark measures release builds: run it as `cargo xtask bench`, which builds one");
     }
+    let server_bin = crate::build_server(true)?;
     if Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
         bail!("wrk is not installed: `apt-get install wrk` (Debian's package), then run again");
     }
     let Some(pg_bin) = pg::bin_dir() else {
         bail!("PostgreSQL is not installed: `apt-get install postgresql` (initdb, pg_ctl, pgbench), then run again");
     };
-    let server_bin = root().join("target/release/server");
-    if !server_bin.exists() {
-        bail!("{} is missing: run `cargo build --release --workspace`", server_bin.display());
-    }
     // SAFETY: installs a handler that only stores to an atomic.
     unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
 
@@ -84,8 +65,8 @@ pub fn run(quick: bool, only: Option<String>) -> Result<()> {
     let block: i64 = if quick { 30_000 } else { 120_000 };
     let out_dir = root().join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
-    let work = tempdir("backend-bench-")?;
-    let plan = Plan { secs, block, work: work.0.clone(), server_bin, endpoints };
+    let work = tempfile::Builder::new().prefix("backend-bench-").tempdir()?;
+    let plan = Plan { secs, block, work: work.path().to_owned(), server_bin, endpoints };
 
     let started = Instant::now();
     let mut rows = Vec::new();
@@ -188,27 +169,9 @@ fn run_database(
     http_limits: &mut std::collections::HashMap<(String, u32), f64>,
 ) -> Result<(Vec<Row>, Memory)> {
     let name = db.name();
-    let server = |args: &[&str], stdin: Option<&str>| -> Result<()> {
-        let mut child = Command::new(&plan.server_bin)
-            .args(["--database", url])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        if let Some(s) = stdin {
-            child.stdin.take().expect("piped").write_all(s.as_bytes())?;
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output()?;
-        if !out.status.success() {
-            bail!("server {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        Ok(())
-    };
-    server(&["migrate"], None)?;
-    server(&["user", "add", "bench"], Some(&format!("{PASSWORD}\n")))?;
-    server(&["user", "add", "login"], Some(&format!("{PASSWORD}\n")))?;
+    let launch = Launch::new(&plan.server_bin).database(url).upload_dir(plan.work.join(format!("uploads-{name}")));
+    launch.add_user("bench", PASSWORD)?;
+    launch.add_user("login", PASSWORD)?;
     let t = Instant::now();
     let pools = 2 * 6 * plan.block; // status and delete: 3 server + 3 pgbench runs each
     seed(db, pools)?;
@@ -220,29 +183,10 @@ fn run_database(
     println!("{name}: seeded in {:.1} s", t.elapsed().as_secs_f64());
     check_interrupted()?;
 
-    let port = pg::free_port()?;
-    let uploads = plan.work.join(format!("uploads-{name}"));
-    let log = std::fs::File::create(plan.work.join(format!("server-{name}.log")))?;
-    let child = Command::new(&plan.server_bin)
-        .args(["--database", url, "serve", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--upload-dir")
-        .arg(&uploads)
-        .args(["--public-url", &format!("http://127.0.0.1:{port}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .context("starting the server")?;
-    let server_proc = Server(child);
-    wait_for_port(port, &server_proc)?;
-
-    let login_body = format!("{{\"name\":\"bench\",\"password\":\"{PASSWORD}\"}}");
-    let (status, headers, _) =
-        http(port, "POST", "/backend/api/v1/login", login_body.as_bytes(), "application/json", None)?;
-    if status != 200 {
-        bail!("logging in as bench: HTTP {status}");
-    }
-    let token = header(&headers, "x-auth-token").context("no x-auth-token in the login answer")?;
+    // At the default log level, as deployed: one line per request.
+    let server = launch.start()?;
+    let port = server.addr.port();
+    let token = server.login("bench", PASSWORD)?;
     let token_hash = match db {
         Db::Pg(c) => c.psql(
             "bench",
@@ -257,17 +201,21 @@ fn run_database(
     for &endpoint in &plan.endpoints {
         let cx = scripts::Ctx { token: &token, login_password: PASSWORD, lo, hi, base: 0, threads: 1, png: &png };
         let (method, path, body, ctype) = scripts::sample(endpoint, &cx);
-        let (status, _, answer) = http(port, method, &path, &body, ctype, Some(&token))?;
-        if status != 200 {
-            bail!("{name}: {endpoint} ({method} {path}) answered HTTP {status}: {}", String::from_utf8_lossy(&answer));
+        let answer = Request::new(method, &path)
+            .header("x-auth-token", &token)
+            .header("content-type", ctype)
+            .body(&body)
+            .send(server.addr)?;
+        if answer.status != 200 {
+            bail!("{name}: {endpoint} ({method} {path}) answered HTTP {}: {}", answer.status, answer.text());
         }
         let path_only = path.split('?').next().unwrap_or(&path).to_string();
-        answers.insert((method.to_string(), path_only), answer.into());
+        answers.insert((method.to_string(), path_only), answer.body.into());
     }
     // At rest: the server keeps a login's argon2 memory for 2 s after the last one
     // (`server/src/auth/checks.rs`), for the next login.
     std::thread::sleep(Duration::from_secs(3));
-    let rest_kib = proc_status(server_proc.0.id(), "VmRSS")?;
+    let rest_kib = proc_status(server.pid(), "VmRSS")?;
     let bare = if http_limits.is_empty() { Some(bare::start(answers)?) } else { None };
 
     let mut rows = Vec::new();
@@ -346,9 +294,9 @@ fn run_database(
             rows.push(row);
         }
     }
-    let peak_kib = proc_status(server_proc.0.id(), "VmHWM")?;
-    drop(server_proc);
-    let _ = std::fs::remove_dir_all(&uploads);
+    let peak_kib = proc_status(server.pid(), "VmHWM")?;
+    drop(server);
+    let _ = std::fs::remove_dir_all(launch.upload_path());
     Ok((rows, Memory { db: name, rest_kib, peak_kib }))
 }
 
@@ -356,7 +304,7 @@ fn run_database(
 /// own 100k tasks followed by `pools` fresh ones for status changes and deletes, and live
 /// sessions; every user's task count set from the rows. One statement each: seconds.
 fn seed(db: &Db, pools: i64) -> Result<()> {
-    let now = now_ms();
+    let now = unix_ms();
     let (series, head) = match db {
         Db::Pg(_) => ("generate_series(1, {N}) AS s(i)", ""),
         Db::Sqlite(_) => ("s", "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {N}) "),
@@ -399,80 +347,11 @@ fn seed(db: &Db, pools: i64) -> Result<()> {
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
-/// A server process we started: SIGTERM on drop, SIGKILL if it has not exited in 10 s.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let pid = self.0.id() as libc::pid_t;
-        // SAFETY: signals only the child we spawned (its pid is ours until we reap it).
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for_port(port: u16, server: &Server) -> Result<()> {
-    let _ = server;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bail!("the server did not listen on 127.0.0.1:{port} within 60 s")
-}
-
 fn proc_status(pid: u32, key: &str) -> Result<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     text.lines()
         .find_map(|l| l.strip_prefix(key)?.strip_prefix(':')?.trim().strip_suffix("kB")?.trim().parse().ok())
         .with_context(|| format!("{key} in /proc/{pid}/status"))
-}
-
-/// One HTTP/1.0 request (so the answer is never chunked); returns status, headers, body.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    body: &[u8],
-    content_type: &str,
-    token: Option<&str>,
-) -> Result<(u16, String, Vec<u8>)> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let auth = token.map(|t| format!("x-auth-token: {t}\r\n")).unwrap_or_default();
-    let head = format!(
-        "{method} {path} HTTP/1.0\r\nhost: 127.0.0.1\r\n{auth}content-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer)?;
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").context("no end of headers")?;
-    let headers = String::from_utf8_lossy(&answer[..split]).to_string();
-    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("no status")?;
-    Ok((status, headers, answer[split + 4..].to_vec()))
-}
-
-fn header(headers: &str, name: &str) -> Option<String> {
-    headers.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-    })
 }
 
 struct WrkRun {
@@ -540,7 +419,7 @@ fn pgbench(
         format!("base={}", cx.base),
         format!("clients={clients}"),
         "n=0".to_string(),
-        format!("now={}", now_ms()),
+        format!("now={}", unix_ms()),
     ];
     let mut cmd = Command::new(cluster.pgbench());
     cmd.args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", &cx.threads.to_string()])
@@ -689,20 +568,4 @@ fn png() -> Vec<u8> {
                        2c39f93ff3262ff124924c2ae9fc40310b2956b10b2dac38f52fe516aff0228a2caae8fa40331b6956b31b6dac39fdaf\
                        f036aff1269a6caae9e607880270100b735fc00000000049454e44ae426082";
     (0..HEX.len()).step_by(2).map(|i| u8::from_str_radix(&HEX[i..i + 2], 16).expect("hex")).collect()
-}
-
-/// A temp dir removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir(prefix: &str) -> Result<TempDir> {
-    let dir = std::env::temp_dir().join(format!("{prefix}{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    Ok(TempDir(dir))
 }

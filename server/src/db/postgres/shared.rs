@@ -4,8 +4,8 @@
 //! is its own write to the socket, its own wake-up of a PostgreSQL backend and its own read of the
 //! answer. tokio-postgres pipelines whatever statements are queued on one connection: when 32
 //! requests share it, their statements go out in a few writes and one backend answers them back to
-//! back. Measured here (`cargo xtask bench --quick --only hola`, 32 connections): 12–17k req/s
-//! through the pool, ~25k with one shared connection.
+//! back, which is what lets the server keep up with many concurrent reads
+//! (`docs/performance.md`).
 //!
 //! What goes through them: statements outside transactions that don't need a connection to
 //! themselves — the session lookup of every request and the reads sent with it (`db!(shared: …)`).
@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use super::{DbError, PgConn};
+use super::Conn;
+use crate::db::DbError;
 
 pub struct SharedConns {
     url: String,
@@ -29,7 +30,7 @@ pub struct SharedConns {
 
 #[derive(Default)]
 struct Slot {
-    conn: RwLock<Option<Arc<PgConn>>>,
+    conn: RwLock<Option<Arc<Conn>>>,
     /// Held while the slot's connection is being opened: requests arriving meanwhile wait for it
     /// instead of each opening their own.
     opening: tokio::sync::Mutex<()>,
@@ -44,7 +45,7 @@ impl SharedConns {
 
     /// One of the shared connections, in turn; opened if it is not (or no longer) open. Waits at
     /// most the pool's connection timeout in all, also behind another request that is opening it.
-    pub async fn get(&self) -> Result<Arc<PgConn>, DbError> {
+    pub async fn get(&self) -> Result<Arc<Conn>, DbError> {
         let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
         if let Some(conn) = slot.current() {
             return Ok(conn);
@@ -55,20 +56,19 @@ impl SharedConns {
         }
     }
 
-    async fn open(&self, slot: &Slot) -> Result<Arc<PgConn>, DbError> {
+    async fn open(&self, slot: &Slot) -> Result<Arc<Conn>, DbError> {
         let _opening = slot.opening.lock().await;
         if let Some(conn) = slot.current() {
             return Ok(conn);
         }
-        let conn =
-            Arc::new(super::establish_postgres(&self.url).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
+        let conn = Arc::new(super::establish(&self.url).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
         *slot.conn.write().unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
         Ok(conn)
     }
 
     /// Called when a statement on `conn` found the database gone: drops it from its slot (if a
     /// fresh one has not replaced it already) so that the next request opens a new one.
-    pub fn forget(&self, conn: &Arc<PgConn>) {
+    pub fn forget(&self, conn: &Arc<Conn>) {
         for slot in &self.slots {
             let mut current = slot.conn.write().unwrap_or_else(|p| p.into_inner());
             if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, conn)) {
@@ -79,7 +79,7 @@ impl SharedConns {
 }
 
 impl Slot {
-    fn current(&self) -> Option<Arc<PgConn>> {
+    fn current(&self) -> Option<Arc<Conn>> {
         self.conn.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }

@@ -1,0 +1,21 @@
+//! The one way to run the server from outside — for the server's integration and contract tests
+//! and for `cargo xtask fuzz-api`, `soak` and `bench`.
+//!
+//! - [`Launch`] → [`ServerProcess`]: the `server` binary on a free loopback port (it binds port
+//!   0 and prints the address it got, so no port is raced for), with its SQLite database, upload
+//!   folder, configuration and log in a temporary folder; started once it says it listens;
+//!   SIGTERM, then SIGKILL, when dropped. [`Launch::add_user`] runs `server user add`.
+//! - [`pg`]: throwaway PostgreSQL clusters, and a fresh database per test.
+//! - [`http`]: a minimal blocking HTTP client, for tools without an async runtime.
+
+pub mod http;
+pub mod pg;
+mod process;
+
+pub use process::{Launch, ServerProcess};
+
+/// Now in Unix milliseconds, the server's unit of time: for rows a tool writes itself.
+pub fn unix_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,151 @@
+//! PostgreSQL: its connections (pooled, and shared by reads), their set-up and migrations, and the
+//! queries compiled for it.
+
+mod shared;
+
+use anyhow::Context as _;
+use diesel::result::{Error as DieselError, QueryResult};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
+
+pub use shared::SharedConns;
+
+use super::{DbError, Pool, PoolOptions};
+
+// The query files, compiled for this backend; `sqlite.rs` compiles the same files for the other
+// (on purpose, hence `duplicate_mod`: see `db`).
+#[path = "queries/oplog.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod oplog;
+#[path = "queries/sessions.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod sessions;
+#[path = "queries/tasks.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod tasks;
+#[path = "queries/users.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod users;
+
+pub type Conn = AsyncPgConnection;
+/// What a statement that may run beside others takes: a shared reference, so that several
+/// statements can be in flight on one connection at once ([`pipeline2`]).
+pub type Shared<'a> = &'a Conn;
+pub type Manager = AsyncDieselConnectionManager<Conn>;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Runs two query functions with all their statements in flight at once: one round trip instead
+/// of one each (tokio-postgres writes the queued statements together and PostgreSQL runs and
+/// answers them in order). For statements that don't need each other's results. Inside a
+/// transaction a failing one aborts the rest, its error is the one returned, and the transaction
+/// rolls back.
+pub async fn pipeline2<A, B>(
+    conn: &Conn,
+    a: impl AsyncFnOnce(&Conn) -> QueryResult<A>,
+    b: impl AsyncFnOnce(&Conn) -> QueryResult<B>,
+) -> QueryResult<(A, B)> {
+    futures_util::try_join!(a(conn), b(conn))
+}
+
+/// [`pipeline2`] for three.
+pub async fn pipeline3<A, B, C>(
+    conn: &Conn,
+    a: impl AsyncFnOnce(&Conn) -> QueryResult<A>,
+    b: impl AsyncFnOnce(&Conn) -> QueryResult<B>,
+    c: impl AsyncFnOnce(&Conn) -> QueryResult<C>,
+) -> QueryResult<(A, B, C)> {
+    futures_util::try_join!(a(conn), b(conn), c(conn))
+}
+
+/// A pooled connection not known to be dead. One that PostgreSQL closed while it sat in the pool
+/// (a restart, a cut network) is handed back instead — bb8 then sees it broken and drops it —
+/// rather than to a request that would answer 503 with it. No round trip: it only asks whether
+/// the connection's task has ended. Gives up after as many tries as the pool holds.
+pub async fn checkout_live(pool: &bb8::Pool<Manager>) -> Result<bb8::PooledConnection<'_, Manager>, DbError> {
+    use diesel_async::pooled_connection::PoolableConnection as _;
+    let mut conn = pool.get().await?;
+    if conn.is_broken() {
+        // Rare (after an outage): only then read the pool's state.
+        for _ in 0..pool.state().connections {
+            drop(conn);
+            conn = pool.get().await?;
+            if !conn.is_broken() {
+                break;
+            }
+        }
+    }
+    Ok(conn)
+}
+
+/// The URL with TCP timeouts added unless it sets its own: without them a connection to a host
+/// that vanished (no RST, e.g. a network partition) hangs its request until the kernel gives up,
+/// minutes later. `tcp_user_timeout` bounds unacknowledged writes, the keepalives bound a silent
+/// wait for an answer; the pool then drops the dead connection.
+fn with_tcp_timeouts(url: &str) -> String {
+    const DEFAULTS: &[(&str, &str)] = &[
+        ("tcp_user_timeout", "10"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_retries", "3"),
+    ];
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let present = |key: &str| query.split('&').any(|kv| kv.split('=').next() == Some(key));
+    let mut out = url.to_owned();
+    for (key, value) in DEFAULTS {
+        if !present(key) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    }
+    out
+}
+
+/// Opens a connection that plans each prepared statement once.
+///
+/// Why: with PostgreSQL's default `plan_cache_mode = auto`, a prepared statement is planned again
+/// with its values on every execution until a generic plan looks no costlier than those. A
+/// `LIMIT $n` is unknown to the generic plan, which then assumes a tenth of the rows: the list
+/// page's generic plan never qualified and every page was planned afresh. Every statement here
+/// finds its rows through an index on the columns it filters on, so the values change no plan.
+pub async fn establish(url: &str) -> diesel::ConnectionResult<Conn> {
+    let mut conn = Conn::establish(url).await?;
+    match conn.batch_execute("SET plan_cache_mode = force_generic_plan").await {
+        Ok(()) => Ok(conn),
+        // PostgreSQL before 12 has no such setting: it plans as it always did there.
+        Err(DieselError::DatabaseError(_, info)) if info.message().contains("unrecognized configuration parameter") => {
+            Ok(conn)
+        }
+        Err(e) => Err(diesel::ConnectionError::CouldntSetupConfiguration(e)),
+    }
+}
+
+/// The pool and the shared read connections for `url`, migrated.
+pub(super) async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+    let url = with_tcp_timeouts(url);
+    let shared = SharedConns::new(url.clone(), options.read_connections, options.connection_timeout);
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| Box::pin(establish(url)));
+    let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url.clone(), config));
+    let conn = Conn::establish(&url).await.context("connecting to PostgreSQL")?;
+    super::run_migrations(conn, MIGRATIONS).await?;
+    Ok(Pool::Postgres(pool, std::sync::Arc::new(shared)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_get_tcp_timeouts_unless_they_set_them() {
+        assert_eq!(
+            with_tcp_timeouts("postgres://u@h/db"),
+            "postgres://u@h/db?tcp_user_timeout=10&keepalives_idle=10&keepalives_interval=5\
+             &keepalives_retries=3"
+        );
+        let own = with_tcp_timeouts("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable");
+        assert!(own.starts_with("postgres://u@h/db?tcp_user_timeout=3&sslmode=disable&keep"));
+        assert_eq!(own.matches("tcp_user_timeout").count(), 1);
+    }
+}

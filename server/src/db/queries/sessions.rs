@@ -1,0 +1,164 @@
+//! Queries on `sessions` and `login_failures`. Compiled once per backend
+//! (`db::sqlite::sessions`, `db::postgres::sessions`).
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+use super::{oplog, Conn, Shared};
+use crate::db::cached::{CacheBySql, SqlOnce};
+use crate::db::rows::{Limits, LoginFailures, NewOp, Session, User};
+use crate::db::schema::{login_failures, sessions, users};
+
+/// The user id of the session of a token hash, as a scalar subquery (`NULL` for none): reads
+/// that run in the same round trip as the session lookup are scoped by it, since they cannot wait
+/// for its answer; their rows are used only once the session has been checked. Scalar, not
+/// `IN (…)`: PostgreSQL then computes it once and pages along `tasks_user_id_id`; as a semi-join
+/// it walked the primary key backwards and filtered, a full scan for a user without tasks.
+#[diesel::dsl::auto_type]
+pub fn user_of_token<'a>(token_hash: &'a str) -> _ {
+    sessions::table.filter(sessions::token_hash.eq(token_hash)).select(sessions::user_id).single_value()
+}
+
+/// The session of a token hash joined with its user: the lookup of every authenticated request
+/// (each caller selects what it needs).
+#[diesel::dsl::auto_type]
+pub fn with_user_of_token<'a>(token_hash: &'a str) -> _ {
+    sessions::table.inner_join(users::table).filter(sessions::token_hash.eq(token_hash))
+}
+
+/// Sessions last used at or before `idle_before` or created at or before `created_before`: expired
+/// (the login's clean-up of its user's sessions and the background sweep of everyone's).
+#[diesel::dsl::auto_type]
+pub fn expired(idle_before: i64, created_before: i64) -> _ {
+    sessions::last_seen_at.le(idle_before).or(sessions::created_at.le(created_before))
+}
+
+/// Opens a session for a successful login: inserts it, drops the user's expired sessions,
+/// revokes their oldest sessions beyond `limits.max_per_user`, forgets the name's failed
+/// logins and logs the operation, all in one transaction.
+pub async fn create(
+    conn: &mut Conn,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    limits: &Limits,
+    op: &NewOp,
+) -> QueryResult<i64> {
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        let now = op.created_at;
+        let id: i64 = diesel::insert_into(sessions::table)
+            .values((
+                sessions::user_id.eq(user_id),
+                sessions::token_hash.eq(token_hash),
+                sessions::created_at.eq(now),
+                sessions::last_seen_at.eq(now),
+            ))
+            .returning(sessions::id)
+            .get_result(conn)
+            .await?;
+        diesel::delete(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .filter(expired(now - limits.idle_ms, now - limits.lifetime_ms)),
+        )
+        .execute(conn)
+        .await?;
+        let surplus: Vec<i64> = sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .order(sessions::id.desc())
+            .select(sessions::id)
+            .offset(limits.max_per_user)
+            .limit(1000)
+            .load(conn)
+            .await?;
+        if !surplus.is_empty() {
+            diesel::delete(sessions::table.filter(sessions::id.eq_any(surplus))).execute(conn).await?;
+        }
+        diesel::delete(login_failures::table.filter(login_failures::name.eq(name))).execute(conn).await?;
+        oplog::append(conn, op).await?;
+        Ok(id)
+    })
+    .await
+}
+
+/// The session of a token hash, with its user. On a [`Shared`] connection: reads run it in
+/// the same round trip as their own statements (`pipeline2`).
+pub async fn find_by_token(mut conn: Shared<'_>, token_hash: &str) -> QueryResult<Option<(Session, User)>> {
+    SqlOnce(with_user_of_token(token_hash).select((Session::as_select(), User::as_select())).limit(1))
+        .get_result(&mut conn)
+        .await
+        .optional()
+}
+
+/// Records that the session was used at `now`.
+pub async fn touch(conn: &mut Conn, id: i64, now: i64) -> QueryResult<()> {
+    CacheBySql(diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Drops an expired session.
+pub async fn delete(conn: &mut Conn, id: i64) -> QueryResult<()> {
+    diesel::delete(sessions::table.find(id)).execute(conn).await.map(|_| ())
+}
+
+/// Drops every session idle since `idle_before` or created before `created_before` (of users
+/// who never came back: a user's own are also dropped at their next login); returns how many.
+pub async fn delete_expired(conn: &mut Conn, idle_before: i64, created_before: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(expired(idle_before, created_before))).execute(conn).await
+}
+
+/// Forgets the failed logins of every name whose window started at or before `window_start`
+/// (no check reads them again: the next failure starts a new window); returns how many.
+pub async fn forget_failures(conn: &mut Conn, window_start: i64) -> QueryResult<usize> {
+    diesel::delete(login_failures::table.filter(login_failures::first_failed_at.le(window_start))).execute(conn).await
+}
+
+/// Logout: revokes the session and logs the operation, in one transaction.
+pub async fn revoke(conn: &mut Conn, id: i64, op: &NewOp) -> QueryResult<()> {
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        let deleted = diesel::delete(sessions::table.find(id)).execute(conn).await?;
+        if deleted > 0 {
+            oplog::append(conn, op).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Failed logins of `name` counted since a failure after `window_start`, if any.
+pub async fn failures(conn: &mut Conn, name: &str, window_start: i64) -> QueryResult<Option<LoginFailures>> {
+    login_failures::table
+        .filter(login_failures::name.eq(name))
+        .filter(login_failures::first_failed_at.gt(window_start))
+        .select(LoginFailures::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Counts a failed login of `name` — one more in the current window, or the first of a new
+/// one — in one statement (so concurrent failures are all counted); returns the count.
+pub async fn record_failure(conn: &mut Conn, name: &str, now: i64, window_start: i64) -> QueryResult<i64> {
+    use diesel::dsl::case_when;
+    let in_window = login_failures::first_failed_at.gt(window_start);
+    CacheBySql(
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::name.eq(name),
+                login_failures::failures.eq(1),
+                login_failures::first_failed_at.eq(now),
+            ))
+            .on_conflict(login_failures::name)
+            .do_update()
+            .set((
+                login_failures::failures.eq(case_when(in_window, login_failures::failures + 1).otherwise(1i64)),
+                login_failures::first_failed_at
+                    .eq(case_when(in_window, login_failures::first_failed_at).otherwise(now)),
+            ))
+            .returning(login_failures::failures),
+    )
+    .get_result(conn)
+    .await
+}

@@ -1,0 +1,97 @@
+//! SQLite: its connections, their set-up and migrations, and the queries compiled for it.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use diesel::result::QueryResult;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection as _, SimpleAsyncConnection as _};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
+
+use super::{sqlite_plans, Pool, PoolOptions};
+
+// The query files, compiled for this backend; `postgres.rs` compiles the same files for the other
+// (on purpose, hence `duplicate_mod`: see `db`).
+#[path = "queries/oplog.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod oplog;
+#[path = "queries/sessions.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod sessions;
+#[path = "queries/tasks.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod tasks;
+#[path = "queries/users.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod users;
+
+/// A SQLite connection (diesel's synchronous one, run on tokio's blocking threads).
+pub type Conn = SyncConnectionWrapper<diesel::SqliteConnection>;
+/// What a statement that may run beside others takes. SQLite runs in-process: there is no round
+/// trip to share, so it is the connection itself and [`pipeline2`] runs one statement after the
+/// other.
+pub type Shared<'a> = &'a mut Conn;
+pub type Manager = AsyncDieselConnectionManager<Conn>;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Runs `a` then `b` on `conn`: PostgreSQL's pipelining has nothing to save here.
+pub async fn pipeline2<A, B>(
+    conn: &mut Conn,
+    a: impl AsyncFnOnce(&mut Conn) -> QueryResult<A>,
+    b: impl AsyncFnOnce(&mut Conn) -> QueryResult<B>,
+) -> QueryResult<(A, B)> {
+    let a = a(&mut *conn).await?;
+    let b = b(&mut *conn).await?;
+    Ok((a, b))
+}
+
+/// Runs `a`, `b`, then `c` on `conn`.
+pub async fn pipeline3<A, B, C>(
+    conn: &mut Conn,
+    a: impl AsyncFnOnce(&mut Conn) -> QueryResult<A>,
+    b: impl AsyncFnOnce(&mut Conn) -> QueryResult<B>,
+    c: impl AsyncFnOnce(&mut Conn) -> QueryResult<C>,
+) -> QueryResult<(A, B, C)> {
+    let a = a(&mut *conn).await?;
+    let b = b(&mut *conn).await?;
+    let c = c(&mut *conn).await?;
+    Ok((a, b, c))
+}
+
+/// The file path of a `sqlite://PATH` URL.
+fn path_of(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+/// Opens a connection the way every SQLite connection of the server is opened.
+async fn establish(path: &str, busy_timeout: Duration) -> diesel::ConnectionResult<Conn> {
+    sqlite_plans::enable_for_new_connections();
+    let mut conn = Conn::establish(path).await?;
+    // busy_timeout first: setting the journal mode needs a lock, and another connection (a
+    // second instance, its background sweep) may be writing at that moment.
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON;",
+        busy_timeout.as_millis()
+    ))
+    .await
+    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// The pool for `url` (its folder created), migrated.
+pub(super) async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+    let path = path_of(url);
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let busy_timeout = options.sqlite_busy_timeout;
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(move |url| Box::pin(establish(path_of(url), busy_timeout)));
+    let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
+    let conn = establish(path, busy_timeout).await.with_context(|| format!("opening {url}"))?;
+    super::run_migrations(conn, MIGRATIONS).await?;
+    Ok(Pool::Sqlite(pool))
+}

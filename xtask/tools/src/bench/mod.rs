@@ -1,0 +1,11 @@
+//! `cargo xtask bench`: every endpoint of the release server, on PostgreSQL and SQLite, at 1, 8
+//! and 32 connections (wrk), next to the limits measured in the same run: the database's
+//! (pgbench running the endpoint's statements) and HTTP's (a bare hyper server, same wrk script).
+//! Method and latest results: `docs/performance.md`.
+
+mod bare;
+mod endpoints;
+mod report;
+mod scripts;
+
+pub use endpoints::run;
