@@ -1,7 +1,7 @@
 //! Extractors that check the session before the request's shape.
 //!
 //! dropshot runs every extractor before the handler, so with `TypedBody`/`Query` a request with
-//! no session *and* a malformed body answers 400 — but BEHAVIOUR.md orders the checks
+//! no session *and* a malformed body answers 400 — but `docs/behaviour.md` orders the checks
 //! authentication (401) first, then shape (400). [`LazyBody`] and [`LazyQuery`] describe exactly
 //! what `TypedBody` and `Query` describe (the OpenAPI document is the same) but keep a parse
 //! failure until the handler asks for the value, after authenticating:

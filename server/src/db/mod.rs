@@ -2,37 +2,13 @@
 //!
 //! # Where things are
 //!
-//! - `queries/<resource>.rs` — every query, written once as plain diesel code. Each file is
-//!   compiled twice, as `sqlite::<resource>` and `postgres::<resource>` (a `#[path]` module in
-//!   `sqlite.rs` and in `postgres.rs`), where `Conn`, `Shared` and `pipeline2`/`pipeline3` are
-//!   that backend's. The file imports them, and the other query files it calls, from `super`:
-//!   `use super::{oplog, Conn}` is this backend's operation log and connection type.
+//! - `queries/` — every query, written once as plain diesel code, one file per resource. The
+//!   folder is compiled twice, as `sqlite::queries` and `postgres::queries`; how, and the rules
+//!   for adding a query, are in `queries/mod.rs`.
 //! - `rows.rs` — the rows and outcomes that queries hand to the handlers (one type for both
-//!   backends). `schema.rs` — the tables, as diesel sees them. `cached.rs` — the two wrappers
-//!   below. `sqlite.rs`, `postgres.rs` — each backend's connections, set-up and migrations.
+//!   backends). `schema.rs` — the tables, as diesel sees them. `cached.rs` — the statement-cache
+//!   wrappers. `sqlite.rs`, `postgres.rs` — each backend's connections, set-up and migrations.
 //! - [`db!`] runs a query on the pool's backend: `db!(pool, tasks::create(&task, &op))`.
-//!
-//! # Adding a query
-//!
-//! 1. Write it in `queries/<resource>.rs` taking `conn: &mut Conn` — or `conn: Shared<'_>` if it
-//!    may run beside other statements (below) — and returning `QueryResult<T>`. Rows it returns
-//!    that a handler reads go in `rows.rs`. A write that changes something appends its
-//!    operation-log row with `oplog::append` inside the same transaction.
-//! 2. Filter on indexed columns only. PostgreSQL runs every prepared statement on its generic
-//!    plan (`postgres::establish`) and SQLite keeps the plan a statement was prepared with
-//!    (`sqlite_plans.rs`): no value gets a plan of its own, so an unindexed filter is a scan on
-//!    every call.
-//! 3. Keep it a cached prepared statement. diesel refuses to cache UPDATEs, upserts and inserts
-//!    of an `Insertable` struct: wrap those in `cached::CacheBySql`. A read on a hot path whose
-//!    type alone names its statement (no `IN (…)` list) goes in `cached::SqlOnce`, so that its
-//!    SQL text is built once rather than on every call.
-//! 4. Pick the connection. A transaction, or anything that writes, runs on a pooled connection:
-//!    `db!(pool, module::query(…))`. A read outside any transaction may go through the
-//!    connections many requests share: `db!(shared: pool, module::query(…))` (PostgreSQL's
-//!    `postgres::SharedConns`; a pooled one on SQLite). Statements that do not need each other's
-//!    results go out together with `pipeline2`/`pipeline3`: one round trip on PostgreSQL.
-//!    `tests/integration/round_trips.rs` counts round trips; `db/statements.rs` checks caching
-//!    and plans.
 //!
 //! # Failures
 //!

@@ -13,20 +13,13 @@ pub use shared::SharedConns;
 
 use super::{DbError, Pool, PoolOptions};
 
-// The query files, compiled for this backend; `sqlite.rs` compiles the same files for the other
-// (on purpose, hence `duplicate_mod`: see `db`).
-#[path = "queries/oplog.rs"]
+// The queries, compiled for this backend; `sqlite.rs` compiles the same folder for the other
+// (on purpose, hence `duplicate_mod`: see `queries/mod.rs`).
+#[path = "queries/mod.rs"]
 #[allow(clippy::duplicate_mod)]
-pub mod oplog;
-#[path = "queries/sessions.rs"]
-#[allow(clippy::duplicate_mod)]
-pub mod sessions;
-#[path = "queries/tasks.rs"]
-#[allow(clippy::duplicate_mod)]
-pub mod tasks;
-#[path = "queries/users.rs"]
-#[allow(clippy::duplicate_mod)]
-pub mod users;
+mod queries;
+// Every query module, as `db::<backend>::<resource>`.
+pub use queries::*;
 
 pub type Conn = AsyncPgConnection;
 /// What a statement that may run beside others takes: a shared reference, so that several

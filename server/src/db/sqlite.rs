@@ -11,20 +11,13 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
 use super::{sqlite_plans, Pool, PoolOptions};
 
-// The query files, compiled for this backend; `postgres.rs` compiles the same files for the other
-// (on purpose, hence `duplicate_mod`: see `db`).
-#[path = "queries/oplog.rs"]
+// The queries, compiled for this backend; `postgres.rs` compiles the same folder for the other
+// (on purpose, hence `duplicate_mod`: see `queries/mod.rs`).
+#[path = "queries/mod.rs"]
 #[allow(clippy::duplicate_mod)]
-pub mod oplog;
-#[path = "queries/sessions.rs"]
-#[allow(clippy::duplicate_mod)]
-pub mod sessions;
-#[path = "queries/tasks.rs"]
-#[allow(clippy::duplicate_mod)]
-pub mod tasks;
-#[path = "queries/users.rs"]
-#[allow(clippy::duplicate_mod)]
-pub mod users;
+mod queries;
+// Every query module, as `db::<backend>::<resource>`.
+pub use queries::*;
 
 /// A SQLite connection (diesel's synchronous one, run on tokio's blocking threads).
 pub type Conn = SyncConnectionWrapper<diesel::SqliteConnection>;

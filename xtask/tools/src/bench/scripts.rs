@@ -188,7 +188,7 @@ pub fn pgbench(endpoint: &str) -> String {
              COMMIT;\n",
             OPLOG.replace(":uid", ":lid")
         ),
-        // Writes send their transaction's independent statements together (`pipeline!`).
+        // Writes send their transaction's independent statements together (`pipeline2`, `pipeline3`).
         "create" => format!(
             "{SHARD}\\set delta 1\n{AUTH}BEGIN;\n\\startpipeline\n\
              INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
@@ -197,7 +197,7 @@ pub fn pgbench(endpoint: &str) -> String {
              {COUNT}\
              \\endpipeline\nCOMMIT;\n"
         ),
-        // Reads send the session lookup and their own statements together (`pipeline!`), their
+        // Reads send the session lookup and their own statements together (`pipeline2`, `pipeline3`), their
         // rows scoped by the token's user (`sessions::user_of_token`).
         "detail" => format!(
             "\\set id random(:lo, :hi)\n\\startpipeline\n{AUTH}\
@@ -217,7 +217,9 @@ pub fn pgbench(endpoint: &str) -> String {
         ),
         "update" => format!(
             "\\set id random(:lo, :hi)\n\\set r random(1, 1000000000)\n{AUTH}BEGIN;\n\
-             UPDATE tasks SET note = 'n' || :r, updated_at = :now WHERE id = :id AND user_id = :uid AND note <> 'n' || :r;\n\
+             UPDATE tasks SET note = coalesce('n' || :r, note), priority = coalesce(NULL::smallint, priority), \
+             updated_at = :now WHERE id = :id AND user_id = :uid \
+             AND (note <> coalesce('n' || :r, note) OR priority <> coalesce(NULL::smallint, priority));\n\
              {OPLOG}COMMIT;\n"
         ),
         "status" => format!(

@@ -1,0 +1,37 @@
+//! Every query, one file per resource, written once as plain diesel code.
+//!
+//! This folder is compiled twice: as `db::sqlite::queries` (from `sqlite.rs`) and as
+//! `db::postgres::queries` (from `postgres.rs`), each re-exported as `db::sqlite::tasks` and so
+//! on. Below, `Conn`, `Shared` and `pipeline2`/`pipeline3` are that backend's, so a query file
+//! imports them — and the other query files it calls — from `super`: in `tasks.rs`,
+//! `use super::{oplog, Conn}` is this backend's operation log and connection type. The handlers
+//! run a query with `db!(pool, tasks::create(…))`, which picks the pool's backend.
+//!
+//! # Adding a query
+//!
+//! 1. Write it in the file of its resource, taking `conn: &mut Conn` — or `conn: Shared<'_>` if
+//!    it may run beside other statements (4.) — and returning `QueryResult<T>`. Rows it returns
+//!    that a handler reads go in `db/rows.rs`. A write that changes something appends its
+//!    operation-log row with `oplog::append` inside the same transaction.
+//! 2. Filter on indexed columns only. PostgreSQL runs every prepared statement on its generic
+//!    plan (`postgres::establish`) and SQLite keeps the plan a statement was prepared with
+//!    (`sqlite_plans.rs`): no value gets a plan of its own, so an unindexed filter is a scan on
+//!    every call.
+//! 3. Keep it a cached prepared statement. diesel refuses to cache UPDATEs, upserts and inserts
+//!    of an `Insertable` struct: wrap those in `cached::CacheBySql`. A read on a hot path whose
+//!    type alone names its statement (no `IN (…)` list) goes in `cached::SqlOnce`, so that its
+//!    SQL text is built once rather than on every call.
+//! 4. Pick the connection. A transaction, or anything that writes, runs on a pooled connection:
+//!    `db!(pool, module::query(…))`. A read outside any transaction may go through the
+//!    connections many requests share: `db!(shared: pool, module::query(…))` (PostgreSQL's
+//!    `postgres::SharedConns`; a pooled one on SQLite). Statements that do not need each other's
+//!    results go out together with `pipeline2`/`pipeline3`: one round trip on PostgreSQL.
+//! 5. Test it through the endpoint that uses it, on both databases (`server/tests/integration`).
+//!    `round_trips.rs` there counts round trips; `db/statements.rs` checks caching and plans.
+
+pub use super::{pipeline2, pipeline3, Conn, Shared};
+
+pub mod oplog;
+pub mod sessions;
+pub mod tasks;
+pub mod users;
