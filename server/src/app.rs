@@ -51,6 +51,8 @@ impl Server {
             Arc::new(ServerContext { pool: pool.clone(), config: config.clone(), clock: clock.clone(), request_users });
         let http = ServerBuilder::new(api, context, log.clone())
             .config(dropshot_config)
+            // No route for the request: the envelope too, not dropshot's own body.
+            .error_renderer(backend_api::routing_error)
             .start()
             .map_err(|e| anyhow::anyhow!("starting the HTTP server on {bind}: {e}"))?;
         let housekeeping = crate::housekeeping::start(pool.clone(), config, clock, log);

@@ -75,7 +75,7 @@ impl Default for Config {
             log_format: LogFormat::Terminal,
             log_level: "info".to_owned(),
             request_body_max_bytes: 64 * 1024,
-            cookie_name: "backend_session".to_owned(),
+            cookie_name: backend_api::SESSION_COOKIE.to_owned(),
             session_idle_secs: 900,
             session_lifetime_secs: 7 * 24 * 3600,
             sessions_per_user: 10,

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: the README's test command, and what CI runs after its format and lint
-//! checks. It runs the workspace's tests, then validates every committed spec with an
-//! independent OpenAPI validator.
+//! checks. It runs the workspace's tests, then checks every committed spec with an independent
+//! OpenAPI validator and the two standard OpenAPI linters.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -28,12 +28,58 @@ pub fn run() -> Result<()> {
         }
     }
     let status = child.wait()?;
-    let validated = validate_specs();
+    let specs = committed_specs()?;
+    let validated = validate_specs(&specs);
+    let linted = lint_specs(&specs);
     println!("\ntests: {passed} passed, {failed} failed");
     if !status.success() {
         bail!("cargo test --workspace failed");
     }
-    validated
+    validated.and(linted)
+}
+
+/// Every spec the converter produced and the repo commits: the doc's and the golden ones.
+fn committed_specs() -> Result<Vec<std::path::PathBuf>> {
+    let mut specs = vec![root().join(xtask::DEFAULT_SPEC)];
+    let golden = root().join("xtask/tests/golden");
+    for entry in std::fs::read_dir(&golden).with_context(|| format!("reading {}", golden.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            specs.push(path);
+        }
+    }
+    specs.sort();
+    Ok(specs)
+}
+
+/// A tool this command runs is missing: under CI that fails the run, elsewhere it is said and
+/// the step skipped.
+fn missing_tool(what: &str, install: &str, skipped: &str) -> Result<()> {
+    if std::env::var_os("CI").is_some() {
+        bail!("{what} is not installed ({install}): CI must run it");
+    }
+    eprintln!("NOTE: {what} is not installed ({install}); {skipped}");
+    Ok(())
+}
+
+/// The two standard linters other teams run on a spec, Redocly CLI (`recommended`) and
+/// Spectral (`spectral:oas`), pinned in `xtask/node/`: no errors on any committed spec. Their
+/// configs, and why a rule is off, are beside the script.
+fn lint_specs(specs: &[std::path::PathBuf]) -> Result<()> {
+    let node = root().join("xtask/node");
+    if !node.join("node_modules/.bin/redocly").exists() || !node.join("node_modules/.bin/spectral").exists() {
+        return missing_tool(
+            "the OpenAPI linters",
+            "npm ci --prefix xtask/node",
+            &format!("the {} specs were NOT linted", specs.len()),
+        );
+    }
+    let status =
+        Command::new(node.join("lint-specs.sh")).args(specs).status().context("running xtask/node/lint-specs.sh")?;
+    if !status.success() {
+        bail!("a linter reported errors in a committed spec (details: LINT_SPECS_VERBOSE=1 xtask/node/lint-specs.sh FILE)");
+    }
+    Ok(())
 }
 
 /// `3` from `ok. 3 passed; 0 failed; …` for `" passed"`.
@@ -47,30 +93,20 @@ fn count_before(summary: &str, what: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Every spec the converter produced and the repo commits, checked by Python's
-/// `openapi-spec-validator`: an independent reading of OpenAPI 3.0, not our own.
-fn validate_specs() -> Result<()> {
-    let mut specs = vec![root().join(xtask::DEFAULT_SPEC)];
-    let golden = root().join("xtask/tests/golden");
-    for entry in std::fs::read_dir(&golden).with_context(|| format!("reading {}", golden.display()))? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            specs.push(path);
-        }
-    }
-    specs.sort();
+/// Every committed spec, checked by Python's `openapi-spec-validator`: an independent reading of
+/// OpenAPI 3.0, not our own.
+fn validate_specs(specs: &[std::path::PathBuf]) -> Result<()> {
     let probe = Command::new("python3").args(["-c", "import openapi_spec_validator"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        let msg = "openapi-spec-validator is not installed (pip install openapi-spec-validator)";
-        if std::env::var_os("CI").is_some() {
-            bail!("{msg}: CI must validate the specs");
-        }
-        eprintln!("NOTE: {msg}; the {} specs were NOT validated as OpenAPI 3.0", specs.len());
-        return Ok(());
+        return missing_tool(
+            "openapi-spec-validator",
+            "pip install openapi-spec-validator",
+            &format!("the {} specs were NOT validated as OpenAPI 3.0", specs.len()),
+        );
     }
     let status = Command::new("python3")
         .args(["-m", "openapi_spec_validator", "--schema", "3.0.0"])
-        .args(&specs)
+        .args(specs)
         .status()
         .context("running openapi-spec-validator")?;
     if !status.success() {

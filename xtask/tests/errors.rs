@@ -261,3 +261,26 @@ fn the_same_group_twice() {
     let doc = DOC.replace("## 组\n\n### 新增", "## 组\n\n## 组\n\n### 新增");
     assert_errors(&doc, &[(5, "group `## 组` is already defined on line 3")]);
 }
+
+/// A `## 认证方式` section after the title (its heading on line 3), as the dialect writes it.
+const AUTH: &str =
+    "## 认证方式\n\n|参数名|位置|备注|\n|---|---|---|\n|x-token|header||\n\n#### 无需认证:\n- POST /api/item\n\n\n";
+
+fn with_auth(section: &str) -> String {
+    DOC.replacen("# 测试\n\n", &format!("# 测试\n\n{section}"), 1)
+}
+
+#[test]
+fn the_auth_section_is_checked() {
+    assert!(convert(&with_auth(AUTH)).ok, "the section as the dialect writes it");
+    assert_errors(&with_auth(&AUTH.replace("|x-token|header||", "|x-token|body||")), &[(7, "`body` is not a 位置")]);
+    assert_errors(
+        &with_auth(&AUTH.replace("- POST /api/item", "- GET /api/item")),
+        &[(10, "`GET /api/item` is not an operation of this doc")],
+    );
+    assert_errors(
+        &with_auth("## 认证方式\n\n#### 无需认证:\n- POST /api/item\n\n\n"),
+        &[(3, "has no `|参数名|位置|备注|` table")],
+    );
+    assert_errors(&with_auth(&format!("{AUTH}{AUTH}")), &[(13, "`## 认证方式` is already given on line 3")]);
+}

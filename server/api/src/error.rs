@@ -1,7 +1,8 @@
 //! The one error type of the API and the table of error codes.
 //!
-//! Every error the server answers — from a handler, or from dropshot when it cannot parse a body
-//! or a query string — is the envelope `{code, msg, error}` with the HTTP status of its code.
+//! Every error the server answers — from a handler, from dropshot when it cannot parse a body or
+//! a query string, or from dropshot's router when no route matches ([`routing_error`]) — is the
+//! envelope `{code, msg, error}` with the HTTP status of its code.
 //! The table is the doc's `## 错误码列表` (and the spec's `x-error-codes`); a test checks that the
 //! two agree.
 
@@ -52,12 +53,14 @@ error_codes! {
     DuplicatedEntry = (10104, "duplicated_entry", 409),
     /// Login failed — the same answer for an unknown name and a wrong password.
     UserOrPasswordIncorrect = (10106, "user_or_password_incorrect", 401),
-    /// Task does not exist or belongs to someone else.
+    /// Task does not exist or belongs to someone else; no such path or stored file.
     NotFound = (10109, "not_found", 404),
     /// Body or upload over its limit.
     PayloadTooLarge = (10110, "payload_too_large", 413),
-    /// Upload is not a supported image.
+    /// Upload is not a supported image, or a body is not of the operation's content type.
     UnsupportedMediaType = (10111, "unsupported_media_type", 415),
+    /// The path exists, not with this method (the `Allow` header lists those it has).
+    MethodNotAllowed = (10112, "method_not_allowed", 405),
     /// Status transition not allowed.
     InvalidStatus = (10121, "invalid_status", 409),
     /// `limit` above the maximum.
@@ -145,6 +148,7 @@ impl From<HttpError> for ApiError {
             400 => ErrorCode::InvalidRequest,
             401 => ErrorCode::Unauthorized,
             404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
             413 => ErrorCode::PayloadTooLarge,
             415 => ErrorCode::UnsupportedMediaType,
             503 => ErrorCode::ServiceUnavailable,
@@ -158,6 +162,34 @@ impl From<HttpError> for ApiError {
         };
         ApiError::new(code, e.external_message)
     }
+}
+
+/// The answer to a request no route takes, which dropshot's router refuses before any handler
+/// runs (`dropshot::ServerBuilder::error_renderer`): the envelope with a message that names the
+/// method and path — 404 / 10109 for an unknown path, 405 / 10112 with the router's `Allow`
+/// headers for a known path and another method.
+pub fn routing_error(e: HttpError, method: &http::Method, uri: &http::Uri) -> http::Response<dropshot::Body> {
+    let path = uri.path();
+    let allowed: Vec<String> = e
+        .headers
+        .as_deref()
+        .map(|h| h.get_all(http::header::ALLOW).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let error = match e.status_code.as_u16() {
+        404 => ApiError::new(ErrorCode::NotFound, format!("no such path: {path} (the API reference is at /docs)")),
+        405 => ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} {path}: method not allowed; {path} takes {}", allowed.join(", ")),
+        ),
+        _ => ApiError::from(e),
+    };
+    let mut response =
+        http::Response::builder().status(error.http_status()).header(http::header::CONTENT_TYPE, "application/json");
+    for method in &allowed {
+        response = response.header(http::header::ALLOW, method);
+    }
+    let body = serde_json::to_vec(&error).expect("the envelope serialises");
+    response.body(dropshot::Body::from(body)).expect("a valid response")
 }
 
 #[cfg(test)]

@@ -30,9 +30,19 @@ use crate::ApiError;
 pub struct LazyBody<T>(Result<T, HttpError>);
 
 impl<T> LazyBody<T> {
-    /// The body, or the 400 / 413 envelope saying what is wrong with it.
+    /// The body, or the 400 / 413 / 415 envelope saying what is wrong with it.
     pub fn parse(self) -> Result<T, ApiError> {
-        self.0.map_err(ApiError::from)
+        self.0.map_err(|e| {
+            // dropshot answers a body of another content type with a 400; it is a 415.
+            let message = &e.external_message;
+            let other_type =
+                message.starts_with("unsupported content-type") || message.starts_with("expected content type");
+            if e.status_code.as_u16() == 400 && other_type {
+                let message = format!("{message}: the body must be JSON (Content-Type: application/json)");
+                return ApiError::new(crate::ErrorCode::UnsupportedMediaType, message);
+            }
+            ApiError::from(e)
+        })
     }
 }
 

@@ -13,7 +13,7 @@ mod extract;
 mod tasks;
 mod upload;
 
-pub use error::{ApiError, ErrorCode};
+pub use error::{routing_error, ApiError, ErrorCode};
 pub use extract::{LazyBody, LazyQuery};
 pub use tasks::*;
 pub use upload::*;
@@ -24,6 +24,12 @@ use serde::{Deserialize, Serialize};
 
 /// The header that carries the session token, in requests and in the login response.
 pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+/// The cookie that carries the session token, unless the server's `cookie_name` names another.
+pub const SESSION_COOKIE: &str = "backend_session";
+/// The operations anyone may call. Every other one needs a session — the `x-auth-token` header,
+/// else the session cookie — and answers 401 without one; [`openapi_json`] says so in the
+/// spec, and the contract tests call each of them without a session.
+pub const PUBLIC_OPERATIONS: &[&str] = &["post_login", "get_upload", "get_openapi", "get_docs", "get_docs_file"];
 
 /// The back-end API: every operation of the doc, named by its operationId.
 #[dropshot::api_description]
@@ -128,6 +134,29 @@ pub trait BackendApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<UploadPath>,
     ) -> Result<http::Response<Body>, ApiError>;
+
+    /// The API's OpenAPI document
+    ///
+    /// Outside the doc (tagged `extension`): `openapi/backend-api.json` as committed, byte for
+    /// byte — the spec the doc converts to, which this server is checked against.
+    #[endpoint { method = GET, path = "/openapi.json", tags = ["extension"] }]
+    async fn get_openapi(rqctx: RequestContext<Self::Context>) -> Result<http::Response<Body>, ApiError>;
+
+    /// The API reference
+    ///
+    /// Outside the doc (tagged `extension`): a browsable reference of `/openapi.json` (Swagger
+    /// UI, served from the binary), where one can log in and then try every operation.
+    #[endpoint { method = GET, path = "/docs", tags = ["extension"] }]
+    async fn get_docs(rqctx: RequestContext<Self::Context>) -> Result<http::Response<Body>, ApiError>;
+
+    /// A file of the API reference page
+    ///
+    /// Outside the doc (tagged `extension`): the scripts, styles and icon `/docs` loads.
+    #[endpoint { method = GET, path = "/docs/{file}", tags = ["extension"] }]
+    async fn get_docs_file(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<DocsFilePath>,
+    ) -> Result<http::Response<Body>, ApiError>;
 }
 
 /// The bare response envelope: `code` 0, `msg`, `error` "".
@@ -197,10 +226,31 @@ pub struct LogoutHeaders {
     pub set_cookie: String,
 }
 
-/// The OpenAPI document of this trait, as the server serves it (`server openapi` prints it).
+/// The name of a file of the API reference page (`GET /docs/{file}`).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DocsFilePath {
+    pub file: String,
+}
+
+/// The OpenAPI document of this trait (`server openapi` prints it; `cargo xtask contract`
+/// compares it with the doc's). dropshot's endpoints cannot declare security, so it is added
+/// here: the session's two credentials, needed by every operation but [`PUBLIC_OPERATIONS`].
 pub fn openapi_json() -> serde_json::Value {
     let description = backend_api_mod::stub_api_description().expect("the BackendApi trait describes a valid API");
-    description.openapi("后台API", semver_version()).json().expect("the OpenAPI document serialises")
+    let mut spec = description.openapi("后台API", semver_version()).json().expect("the OpenAPI document serialises");
+    spec["security"] = serde_json::json!([{ AUTH_TOKEN_HEADER: [] }, { SESSION_COOKIE: [] }]);
+    spec["components"]["securitySchemes"] = serde_json::json!({
+        AUTH_TOKEN_HEADER: {"type": "apiKey", "in": "header", "name": AUTH_TOKEN_HEADER},
+        SESSION_COOKIE: {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+    });
+    for item in spec["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut()) {
+        for op in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
+            if op["operationId"].as_str().is_some_and(|id| PUBLIC_OPERATIONS.contains(&id)) {
+                op["security"] = serde_json::json!([]);
+            }
+        }
+    }
+    spec
 }
 
 fn semver_version() -> dropshot::semver::Version {

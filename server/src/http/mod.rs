@@ -1,6 +1,7 @@
 //! The implementation of `backend_api::BackendApi`: one file per endpoint group (`users.rs` for
 //! hola, login and logout, `tasks.rs` for the six task operations, `upload.rs` for the upload and
-//! the serving of stored files), the shared request context, and session checks.
+//! the serving of stored files, `reference.rs` for the served spec and reference page), the
+//! shared request context, and session checks.
 //!
 //! A handler checks the session first (`authenticate`), then `parse()`s its request, then runs
 //! its queries with `db!(pool, module::query(…))`, mapping failures with [`db_failure`]. A read
@@ -8,6 +9,7 @@
 //! [`query_before_session`], [`session_token_hash`], a query run with `db!(shared: …)`, then
 //! [`admit`]). The steps of adding an endpoint, from the doc to the tests, are in the README.
 
+mod reference;
 mod tasks;
 mod upload;
 mod users;
@@ -205,5 +207,20 @@ impl backend_api::BackendApi for BackendImpl {
         path: dropshot::Path<backend_api::UploadPath>,
     ) -> Result<http::Response<dropshot::Body>, ApiError> {
         upload::get_upload(rqctx, path.into_inner()).await
+    }
+
+    async fn get_openapi(rqctx: Ctx) -> Result<http::Response<dropshot::Body>, ApiError> {
+        reference::get_openapi(rqctx).await
+    }
+
+    async fn get_docs(rqctx: Ctx) -> Result<http::Response<dropshot::Body>, ApiError> {
+        reference::get_docs(rqctx).await
+    }
+
+    async fn get_docs_file(
+        rqctx: Ctx,
+        path: dropshot::Path<backend_api::DocsFilePath>,
+    ) -> Result<http::Response<dropshot::Body>, ApiError> {
+        reference::get_docs_file(rqctx, path.into_inner()).await
     }
 }

@@ -109,6 +109,17 @@ async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) ->
     let caller = authenticate(rqctx).await?;
     let config = &rqctx.context().config;
     let limit = config.upload_max_bytes;
+    let multipart =
+        content_type.is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!(
+                "Content-Type {:?}: an upload is a multipart/form-data body carrying the field `file`",
+                content_type.unwrap_or("")
+            ),
+        ));
+    }
     let boundary = content_type.and_then(|ct| multer::parse_boundary(ct).ok()).ok_or_else(|| {
         ApiError::invalid_request("expected a multipart/form-data body (with a boundary) carrying the field `file`")
     })?;

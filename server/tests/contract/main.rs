@@ -200,6 +200,43 @@ async fn every_operation_answers_what_the_doc_says(db: DbKind) {
     }
 }
 
+/// Every operation the doc's spec says needs a session (its own `security`, else the spec's)
+/// answers a request without one with 401 / 10101, whatever else is wrong with it; the ones it
+/// says need none (`security: []`) do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_that_need_a_session_refuse_requests_without_one() {
+    let s = TestServer::start(DbKind::Sqlite, |_| {}).await;
+    let spec = schema::doc_spec();
+    let default = spec["security"].as_array().expect("the doc says who needs a session (## 认证方式)");
+    assert!(!default.is_empty());
+    let (mut refused, mut public) = (Vec::new(), Vec::new());
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap().to_owned();
+            let needs_session = op.get("security").and_then(|s| s.as_array()).unwrap_or(default);
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut request = s.client.request(method, format!("{}{path}", s.base));
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                request = request.json(&serde_json::json!({}));
+            }
+            let response = request.send().await.unwrap();
+            if needs_session.is_empty() {
+                // It may refuse the request for what it is (a login without a password), but
+                // not for the missing session.
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert_ne!(body["code"], 10101, "{id} needs no session, says the doc: {body}");
+                public.push(id);
+            } else {
+                let body = common::expect_error(response, 401, 10101).await;
+                assert!(body["msg"].as_str().unwrap().contains("x-auth-token"), "{id}: {body}");
+                refused.push(id);
+            }
+        }
+    }
+    assert_eq!(public, ["post_login"]);
+    assert_eq!(refused.len(), 9, "{refused:?}");
+}
+
 /// The body check must be able to fail: extra, missing, mistyped and `null` fields are caught.
 #[test]
 fn bodies_that_contradict_the_doc_are_caught() {

@@ -119,7 +119,10 @@ fn openapi_prints_the_trait_spec() {
         ops,
         [
             "delete_task",
+            "get_docs",
+            "get_docs_file",
             "get_hola",
+            "get_openapi",
             "get_task",
             "get_tasks",
             "get_upload",

@@ -20,6 +20,7 @@ mod instances;
 mod login;
 mod migrations;
 mod parsing_fuzz;
+mod reference;
 mod round_trips;
 mod security;
 mod sessions;

@@ -269,7 +269,8 @@ async fn upload_needs_a_session_and_the_field_file(db: DbKind) {
         .send()
         .await
         .unwrap();
-    expect_error(not_multipart, 400, 10102).await;
+    let body = expect_error(not_multipart, 415, 10111).await;
+    assert!(body["msg"].as_str().unwrap().contains("multipart/form-data"), "{body}");
     // Fields besides `file` are small.
     let part = Part::bytes(image(PNG, 100)).file_name("x.png");
     let form = Form::new().text("comment", "c".repeat(100 * 1024)).part("file", part);

@@ -41,6 +41,7 @@ pub fn compare(doc: &Doc, doc_spec: &Value, server_spec: &Value) -> Vec<Differen
     c.operations();
     c.components();
     c.error_codes();
+    c.security();
     c.out.sort_by_key(|d| d.line);
     c.out
 }
@@ -75,7 +76,7 @@ impl<'a> Checker<'a> {
             .iter()
             .filter_map(|s| match s {
                 Section::Group(g) => Some(g.operations.iter()),
-                Section::ErrorCodes(_) => None,
+                Section::ErrorCodes(_) | Section::Auth(_) => None,
             })
             .flatten()
             .collect()
@@ -292,6 +293,48 @@ impl<'a> Checker<'a> {
             .map(|t| t.line)
     }
 
+    /// `## 认证方式`: the same credentials, and the same operations need a session.
+    fn security(&mut self) {
+        let auth = self.doc.sections.iter().find_map(|s| match s {
+            Section::Auth(a) => Some(a),
+            _ => None,
+        });
+        let heading = auth.map_or(1, |a| a.line);
+        let schemes = |spec: &Value| -> Vec<(String, Value)> {
+            spec["components"]["securitySchemes"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), json!({"type": v["type"], "in": v["in"], "name": v["name"]})))
+                .collect()
+        };
+        let (doc, server) = (schemes(self.doc_spec), schemes(self.server_spec));
+        for (name, d) in &doc {
+            let line = auth.and_then(|a| a.credentials.iter().find(|c| &c.name == name)).map_or(heading, |c| c.line);
+            match server.iter().find(|(n, _)| n == name) {
+                None => self.differ(line, format!("credential `{name}` ({})", d["in"]), "no such security scheme"),
+                Some((_, s)) if s != d => self.differ(line, format!("credential `{name}`: {d}"), s.to_string()),
+                Some(_) => {}
+            }
+        }
+        for (name, s) in &server {
+            if !doc.iter().any(|(n, _)| n == name) {
+                self.differ(heading, format!("no credential `{name}`"), format!("security scheme `{name}`: {s}"));
+            }
+        }
+        let server_ops: HashMap<(String, String), &Value> =
+            operations_of(self.server_spec).into_iter().map(|(m, p, o)| ((m, p), o)).collect();
+        for op in self.doc_operations() {
+            let (method, path) = (op.method.value.to_ascii_uppercase(), op.path.value.clone());
+            let Some(server_op) = server_ops.get(&(method.clone(), path.clone())) else { continue };
+            let doc_op = &self.doc_spec["paths"][&path][method.to_ascii_lowercase()];
+            let (d, s) = (needs(self.doc_spec, doc_op), needs(self.server_spec, server_op));
+            if d != s {
+                self.differ(op.line, format!("{method} {path}: {}", describe(&d)), describe(&s));
+            }
+        }
+    }
+
     /// `x-error-codes`: the same codes with the same names and statuses.
     fn error_codes(&mut self) {
         let rows: Vec<(i64, usize)> = self
@@ -300,7 +343,7 @@ impl<'a> Checker<'a> {
             .iter()
             .filter_map(|s| match s {
                 Section::ErrorCodes(c) => Some(c.iter().map(|c| (c.code, c.line))),
-                Section::Group(_) => None,
+                Section::Group(_) | Section::Auth(_) => None,
             })
             .flatten()
             .collect();
@@ -384,6 +427,14 @@ fn normalize_depth(schema: &Value, spec: &Value, with_default: bool, depth: usiz
             out.extend(inner);
         }
     }
+    // `anyOf: [schema, null]` (the dialect's nullable `$ref`) says what schemars' `allOf: [schema]`
+    // with `nullable: true` says.
+    if let Some(one) = crate::gotype::nullable_of(schema) {
+        if let Value::Object(inner) = normalize_depth(one, spec, with_default, depth + 1) {
+            out.extend(inner);
+        }
+        out.insert("nullable".into(), json!(true));
+    }
     for (k, v) in obj {
         let v = match k.as_str() {
             "type" | "format" | "enum" => v.clone(),
@@ -452,6 +503,21 @@ fn brief(schema: &Value) -> String {
         .map(|(k, v)| format!("{k}: {}", v["type"].as_str().unwrap_or("?")))
         .collect();
     format!("{{{}}}", props.join(", "))
+}
+
+/// The credentials an operation accepts, any one of which it needs (empty: it needs none): its own
+/// `security`, else the spec's.
+fn needs(spec: &Value, op: &Value) -> BTreeSet<String> {
+    let security = op.get("security").unwrap_or(&spec["security"]);
+    security.as_array().into_iter().flatten().filter_map(Value::as_object).flat_map(|alt| alt.keys().cloned()).collect()
+}
+
+fn describe(needs: &BTreeSet<String>) -> String {
+    if needs.is_empty() {
+        "no session needed".to_string()
+    } else {
+        format!("a session needed (any of {})", needs.iter().cloned().collect::<Vec<_>>().join(", "))
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub fn from_spec(spec: &Value) -> Result<Doc, String> {
         .map(|name| Group { name: name.to_string(), line: 0, operations: Vec::new() })
         .collect();
 
-    let mut ops: Vec<(u64, String, Operation)> = Vec::new();
+    let mut ops: Vec<(u64, String, Operation, bool)> = Vec::new();
     for (path, item) in spec["paths"].as_object().into_iter().flatten() {
         for method in METHODS {
             let Some(o) = item.get(method.to_ascii_lowercase()) else {
@@ -31,12 +31,18 @@ pub fn from_spec(spec: &Value) -> Result<Doc, String> {
             };
             let order = o["x-order"].as_u64().unwrap_or(u64::MAX);
             let group = o["tags"][0].as_str().unwrap_or("default").to_string();
-            ops.push((order, group, reader.operation(path, method, o)?));
+            let public = o["security"].as_array().is_some_and(Vec::is_empty);
+            ops.push((order, group, reader.operation(path, method, o)?, public));
         }
     }
     // Stable: operations without `x-order` keep the spec's order, after the others.
-    ops.sort_by_key(|(order, _, _)| *order);
-    for (_, group, op) in ops {
+    ops.sort_by_key(|(order, _, _, _)| *order);
+    let public: Vec<Located<String>> = ops
+        .iter()
+        .filter(|(_, _, _, public)| *public)
+        .map(|(_, _, op, _)| Located { value: format!("{} {}", op.method.value, op.path.value), line: 0 })
+        .collect();
+    for (_, group, op, _) in ops {
         let i = match groups.iter().position(|g| g.name == group) {
             Some(i) => i,
             None => {
@@ -64,6 +70,19 @@ pub fn from_spec(spec: &Value) -> Result<Doc, String> {
             .collect::<Result<Vec<_>, String>>()?;
         let at = spec["x-error-codes-position"].as_u64().map_or(sections.len(), |p| p as usize).min(sections.len());
         sections.insert(at, Section::ErrorCodes(codes));
+    }
+    if let Some(schemes) = spec["components"]["securitySchemes"].as_object() {
+        let credentials = schemes
+            .values()
+            .map(|s| Credential {
+                name: s["name"].as_str().unwrap_or("").to_string(),
+                location: s["in"].as_str().unwrap_or("").to_string(),
+                note: s["description"].as_str().unwrap_or("").to_string(),
+                line: 0,
+            })
+            .collect();
+        let at = spec["x-security-position"].as_u64().map_or(0, |p| p as usize).min(sections.len());
+        sections.insert(at, Section::Auth(Auth { line: 0, credentials, public }));
     }
     Ok(Doc { title: spec["info"]["title"].as_str().unwrap_or("").to_string(), sections })
 }

@@ -172,7 +172,8 @@ impl GoType {
             GoType::Float32 => json!({"type": "number", "format": "float"}),
             GoType::Float64 => json!({"type": "number", "format": "double"}),
             GoType::Time => json!({"type": "string", "format": "date-time"}),
-            GoType::Any => json!({"nullable": true}),
+            // No type: any value, `null` included (OpenAPI 3.0's `nullable` needs a `type`).
+            GoType::Any => json!({}),
             GoType::File => json!({"type": "string", "format": "binary"}),
             GoType::Slice(t) if matches!(**t, GoType::Int(IntKind { format: "uint8", .. })) => {
                 json!({"type": "string", "format": "byte", "nullable": true})
@@ -192,8 +193,10 @@ impl GoType {
                 if t.nullable() {
                     inner
                 } else if inner.get("$ref").is_some() {
-                    // A $ref takes no siblings in OpenAPI 3.0; schemars' form for a nullable one.
-                    json!({"allOf": [inner], "nullable": true})
+                    // A $ref takes no siblings in OpenAPI 3.0, and `nullable` adds `null` only
+                    // beside a `type` (and not past the `$ref`'s own `type: object`): the struct,
+                    // or the one schema that holds `null` alone.
+                    json!({"anyOf": [inner, null_only()]})
                 } else {
                     let mut s = inner;
                     s["nullable"] = json!(true);
@@ -201,6 +204,20 @@ impl GoType {
                 }
             }
         }
+    }
+}
+
+/// The schema of `null` alone, in OpenAPI 3.0's terms (it has no `null` type): the alternative
+/// that makes a `$ref` nullable.
+pub fn null_only() -> Value {
+    json!({"type": "object", "nullable": true, "enum": [null]})
+}
+
+/// The schema `s` makes nullable, if `s` is `anyOf: [schema, null_only()]`.
+pub fn nullable_of(s: &Value) -> Option<&Value> {
+    match s.get("anyOf").and_then(Value::as_array).map(Vec::as_slice) {
+        Some([one, null]) if *null == null_only() => Some(one),
+        _ => None,
     }
 }
 
@@ -218,6 +235,9 @@ pub fn spelling_of(schema: &Value, go_name: &dyn Fn(&str) -> String) -> String {
     }
     if let Some([one]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
         return ptr(spelling_of(one, go_name));
+    }
+    if let Some(one) = nullable_of(schema) {
+        return format!("*{}", spelling_of(one, go_name));
     }
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
     match schema.get("type").and_then(Value::as_str) {
@@ -285,14 +305,14 @@ mod tests {
             schema_of("[]int64"),
             json!({"type": "array", "items": {"type": "integer", "format": "int64"}, "nullable": true})
         );
-        assert_eq!(schema_of("*backend.X"), json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true}));
+        assert_eq!(schema_of("*backend.X"), json!({"anyOf": [{"$ref": "#/components/schemas/X"}, null_only()]}));
         assert_eq!(schema_of("*string"), json!({"type": "string", "nullable": true}));
         assert_eq!(schema_of("**string"), json!({"type": "string", "nullable": true}));
         assert_eq!(
             schema_of("map[string]bool"),
             json!({"type": "object", "additionalProperties": {"type": "boolean"}, "nullable": true})
         );
-        assert_eq!(schema_of("interface{}"), json!({"nullable": true}));
+        assert_eq!(schema_of("interface{}"), json!({}));
         assert_eq!(schema_of("[]byte"), json!({"type": "string", "format": "byte", "nullable": true}));
         assert_eq!(
             schema_of("[][]a.B")["items"],

@@ -60,18 +60,18 @@ pub fn to_json_schema(schema: &Value, how: Strictness) -> Value {
     }
     if obj.get("nullable").and_then(Value::as_bool) == Some(true) {
         if let Some(Value::Array(values)) = out.get_mut("enum") {
-            values.push(Value::Null);
+            if !values.contains(&Value::Null) {
+                values.push(Value::Null);
+            }
         }
-        match out.get("type").cloned() {
-            Some(Value::String(t)) => {
-                out.insert("type".into(), json!([t, "null"]));
-            }
-            // A nullable schema without a type already takes anything, `null` included; one built
-            // of other schemas (`allOf: [$ref]`) takes `null` as an alternative.
-            None if out.contains_key("allOf") || out.contains_key("$ref") || out.contains_key("anyOf") => {
-                return json!({"anyOf": [Value::Object(out), {"type": "null"}]});
-            }
-            _ => {}
+        // One built of other schemas (`allOf: [$ref]`) takes `null` as an alternative: the
+        // schemas it is built of would refuse it.
+        if out.contains_key("allOf") || out.contains_key("$ref") || out.contains_key("anyOf") {
+            return json!({"anyOf": [Value::Object(out), {"type": "null"}]});
+        }
+        // A nullable schema without a type already takes anything, `null` included.
+        if let Some(Value::String(t)) = out.get("type").cloned() {
+            out.insert("type".into(), json!([t, "null"]));
         }
     }
     Value::Object(out)
@@ -139,6 +139,10 @@ mod tests {
         assert_eq!(
             to_json_schema(&json!({"allOf": [{"$ref": "#/components/schemas/X"}], "nullable": true}), STRICT),
             json!({"anyOf": [{"allOf": [{"$ref": "#/components/schemas/X"}]}, {"type": "null"}]})
+        );
+        assert_eq!(
+            to_json_schema(&crate::gotype::null_only(), STRICT),
+            json!({"type": ["object", "null"], "enum": [null]})
         );
         assert_eq!(to_json_schema(&json!({"nullable": true, "x-go-type": "interface{}"}), STRICT), json!({}));
     }

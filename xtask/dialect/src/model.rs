@@ -17,6 +17,8 @@ pub enum Section {
     Group(Group),
     /// `## 错误码列表`: the error-code table.
     ErrorCodes(Vec<ErrorCode>),
+    /// `## 认证方式`: who needs a session, and where it travels.
+    Auth(Auth),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,5 +92,36 @@ pub struct ErrorCode {
     pub line: usize,
 }
 
-/// The heading of the error-code section; every other `##` heading is a group.
+/// The heading of the error-code section.
 pub const ERROR_CODES_HEADING: &str = "错误码列表";
+
+/// `## 认证方式`. With this section, every operation of the doc needs a session — sent as any one
+/// of the credentials in its `|参数名|位置|备注|` table — except the operations listed under its
+/// `#### 无需认证:` heading, one `- METHOD /path` item each, in the order of the document.
+/// Without it, the doc says nothing about sessions. `所需权限` is unrelated: it names a
+/// permission, and keeps meaning just that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth {
+    pub line: usize,
+    pub credentials: Vec<Credential>,
+    /// The operations anyone may call, as written (`POST /backend/api/v1/login`).
+    pub public: Vec<Located<String>>,
+}
+
+/// A row of `|参数名|位置|备注|`: where a session token may travel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// The header, cookie or query parameter's name.
+    pub name: String,
+    /// `header`, `cookie` or `query`.
+    pub location: String,
+    pub note: String,
+    pub line: usize,
+}
+
+/// The heading of the authentication section; every `##` heading but these two is a group.
+pub const AUTH_HEADING: &str = "认证方式";
+/// The `####` heading of the operations that need no session.
+pub const PUBLIC_HEADING: &str = "无需认证";
+/// Where a credential may travel (OpenAPI's `in` of an `apiKey` scheme).
+pub const CREDENTIAL_LOCATIONS: [&str; 3] = ["header", "cookie", "query"];

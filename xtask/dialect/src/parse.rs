@@ -93,6 +93,16 @@ impl<'a> Parser<'a, '_> {
                     self.pos += 1;
                     sections.push(Section::ErrorCodes(self.error_codes(n)));
                 }
+                Line::Section(name) if name == AUTH_HEADING => {
+                    self.pos += 1;
+                    if let Some(first) = sections.iter().find_map(|s| match s {
+                        Section::Auth(a) => Some(a.line),
+                        _ => None,
+                    }) {
+                        self.diags.error(n, format!("`## {AUTH_HEADING}` is already given on line {first}"));
+                    }
+                    sections.push(Section::Auth(self.auth(n)));
+                }
                 Line::Section(name) => {
                     let name = name.to_string();
                     self.pos += 1;
@@ -399,6 +409,87 @@ impl<'a> Parser<'a, '_> {
             self.diags.error(heading, format!("`{ERROR_CODES_HEADING}` has no `|错误码|错误信息|备注|` table"));
         }
         codes
+    }
+}
+
+impl Parser<'_, '_> {
+    /// `## 认证方式`: one `|参数名|位置|备注|` table, then maybe `#### 无需认证:` and its items.
+    fn auth(&mut self, heading: usize) -> Auth {
+        let mut credentials = Vec::new();
+        let mut public = Vec::new();
+        let mut had_table = false;
+        while let Some(l) = self.peek() {
+            let n = self.line_no();
+            match l {
+                Line::Blank => self.pos += 1,
+                Line::Text(t) if t.trim_start().starts_with('|') && !had_table => {
+                    had_table = true;
+                    let Some(table) = self.table(None, ["参数名", "位置", "备注"]) else {
+                        continue;
+                    };
+                    for f in table.fields {
+                        if !CREDENTIAL_LOCATIONS.contains(&f.go_type.as_str()) {
+                            self.diags.error(
+                                f.line,
+                                format!(
+                                    "`{}` is not a 位置: expected one of {}",
+                                    f.go_type,
+                                    CREDENTIAL_LOCATIONS.join(", ")
+                                ),
+                            );
+                        }
+                        let name_ok = !f.name.is_empty()
+                            && f.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                        if !name_ok {
+                            self.diags.error(f.line, format!("`{}` is not a header, cookie or parameter name", f.name));
+                        }
+                        credentials.push(Credential { name: f.name, location: f.go_type, note: f.note, line: f.line });
+                    }
+                }
+                Line::Sub(sub) if sub.trim_end_matches([':', '：']).trim() == PUBLIC_HEADING && public.is_empty() => {
+                    self.pos += 1;
+                    public = self.items(PUBLIC_HEADING, n);
+                }
+                Line::Sub(sub) => {
+                    self.diags.error(
+                        n,
+                        format!("unexpected `#### {sub}` in `{AUTH_HEADING}` (expected `#### {PUBLIC_HEADING}:`)"),
+                    );
+                    self.pos += 1;
+                    self.skip_to_next_heading();
+                }
+                Line::Text(t) => {
+                    self.diags.error(n, format!("unexpected text in `{AUTH_HEADING}`: `{t}`"));
+                    self.pos += 1;
+                }
+                _ => break,
+            }
+        }
+        if !had_table || credentials.is_empty() {
+            self.diags.error(heading, format!("`{AUTH_HEADING}` has no `|参数名|位置|备注|` table with a row"));
+        }
+        Auth { line: heading, credentials, public }
+    }
+
+    /// The `- value` items under a `####` heading (at least one).
+    fn items(&mut self, section: &str, heading: usize) -> Vec<Located<String>> {
+        let mut found = Vec::new();
+        while let Some(l) = self.peek() {
+            let n = self.line_no();
+            match l {
+                Line::Blank => {}
+                Line::Text(t) => match t.trim().strip_prefix("- ").or(t.trim().strip_prefix("* ")) {
+                    Some(v) => found.push(Located { value: v.trim().to_string(), line: n }),
+                    None => self.diags.error(n, format!("expected `- value` under `{section}`, found `{t}`")),
+                },
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        if found.is_empty() {
+            self.diags.error(heading, format!("`{section}` has no `- value` item"));
+        }
+        found
     }
 }
 

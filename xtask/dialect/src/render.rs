@@ -25,6 +25,20 @@ pub fn render(doc: &Doc) -> String {
                     codes.iter().map(|c| [c.code.to_string(), c.name.clone(), c.note.clone()]),
                 );
             }
+            Section::Auth(auth) => {
+                let _ = writeln!(out, "## {AUTH_HEADING}\n");
+                table_rows(
+                    &mut out,
+                    ["参数名", "位置", "备注"],
+                    auth.credentials.iter().map(|c| [c.name.clone(), c.location.clone(), c.note.clone()]),
+                );
+                if !auth.public.is_empty() {
+                    let _ = writeln!(out, "\n#### {PUBLIC_HEADING}:");
+                    for op in &auth.public {
+                        let _ = writeln!(out, "- {}", op.value);
+                    }
+                }
+            }
         }
         out.push_str("\n\n");
     }

@@ -9,12 +9,21 @@
 //! |---|---|---|
 //! | top level | `x-error-codes` | the `## 错误码列表` rows: `code`, `error`, `status`, `description` |
 //! | top level | `x-error-codes-position` | how many groups precede that section, when it is not last |
+//! | top level | `x-security-position` | how many sections precede `## 认证方式`, when it is not first |
 //! | operation | `x-order` | its position in the document |
 //! | operation | `x-permission` | `所需权限`; `null` for `无` |
 //! | operation | `x-request-format` | `请求格式`, when no parameter says it |
 //! | operation | `x-request-types`, `x-response-types` | the `pkg.Type` tables under each section, in order |
 //! | operation | `x-request-example` | `请求示例` of an operation without a body |
-//! | media type / operation | `x-example-text`, `x-request-example-text` | an example's text, when re-printing the JSON would not give it back |
+//! | media type / operation | `x-example-text`, `x-request-example-text` | an example's text, when re-printing the JSON would not give it back — or when the `example` had to differ from it (below) |
+//!
+//! `## 认证方式` becomes OpenAPI's own fields: each credential an `apiKey` scheme in
+//! `components.securitySchemes` (named as the header or cookie), the top-level `security` lists
+//! them as alternatives, and each operation under `#### 无需认证:` has `"security": []`.
+//!
+//! An example is emitted as an `example` only in a form its schema accepts: the generator writes
+//! zero values (`"type": ""`) where an enum has no such value, and those are replaced by the
+//! enum's first value in the `example`, the text as written kept in `x-example-text`.
 //! | schema | `x-go-type` | the Go type as written, when not the schema's plain spelling |
 //! | schema | `x-enum-labels` | the labels of `枚举类型[value:label …]`, in `enum` order |
 //! | schema / error code | `x-note` | the note as written, when not its canonical form |
@@ -45,7 +54,7 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
         .iter()
         .filter_map(|s| match s {
             Section::Group(g) => Some(g),
-            Section::ErrorCodes(_) => None,
+            Section::ErrorCodes(_) | Section::Auth(_) => None,
         })
         .flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op)))
         .collect();
@@ -59,6 +68,7 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
         }
     }
     let types = collect_types(&ops, diags);
+    let auth = auth_section(doc);
     let ids = operation_ids(&ops, diags);
 
     let mut components = Map::new();
@@ -70,7 +80,10 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
     let mut paths = Map::new();
     for (order, ((group, op), id)) in ops.iter().zip(&ids).enumerate() {
         let method = op.method.value.to_ascii_lowercase();
-        let operation = types.operation(op, group, id, order, diags);
+        let mut operation = types.operation(op, group, id, order, diags);
+        if auth.is_some_and(|a| a.public.iter().any(|p| same_route(&p.value, op))) {
+            operation["security"] = json!([]);
+        }
         let item = paths.entry(op.path.value.clone()).or_insert_with(|| json!({}));
         item[method] = operation;
     }
@@ -80,7 +93,7 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
         "info": {"title": doc.title, "description": note, "version": "1.0.0"},
         "tags": doc.sections.iter().filter_map(|s| match s {
             Section::Group(g) => Some(json!({"name": g.name})),
-            Section::ErrorCodes(_) => None,
+            Section::ErrorCodes(_) | Section::Auth(_) => None,
         }).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
@@ -94,8 +107,156 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
         },
     });
     error_codes(doc, &mut spec, diags);
+    if let Some(auth) = auth {
+        security(doc, auth, &ops, &mut spec, diags);
+    }
     check_examples(&ops, &spec, diags);
+    examples_within_their_enums(&mut spec);
     spec
+}
+
+/// The doc's `## 认证方式`, if any (a second one is reported by the parser).
+fn auth_section(doc: &Doc) -> Option<&Auth> {
+    doc.sections.iter().find_map(|s| match s {
+        Section::Auth(a) => Some(a),
+        _ => None,
+    })
+}
+
+/// Whether `METHOD /path` (as written under `#### 无需认证:`) names `op`.
+fn same_route(written: &str, op: &Operation) -> bool {
+    written.split_once(' ').is_some_and(|(m, p)| m.eq_ignore_ascii_case(&op.method.value) && p.trim() == op.path.value)
+}
+
+/// `## 认证方式` → `components.securitySchemes`, the top-level `security`, and where the section
+/// stands. The public operations' `"security": []` is set with each operation.
+fn security(doc: &Doc, auth: &Auth, ops: &[(&str, &Operation)], spec: &mut Value, diags: &mut Diagnostics) {
+    let mut schemes = Map::new();
+    for c in &auth.credentials {
+        let mut scheme = json!({"type": "apiKey", "in": c.location, "name": c.name});
+        if !c.note.is_empty() {
+            scheme["description"] = json!(c.note);
+        }
+        if schemes.insert(c.name.clone(), scheme).is_some() {
+            diags.error(c.line, format!("credential `{}` is listed twice", c.name));
+        }
+    }
+    let mut last = 0;
+    for p in &auth.public {
+        match ops.iter().position(|(_, op)| same_route(&p.value, op)) {
+            None => {
+                diags.error(p.line, format!("`{}` is not an operation of this doc (expected `METHOD /path`)", p.value))
+            }
+            Some(i) if i < last || (i == last && p.line != auth.public[0].line) => diags.error(
+                p.line,
+                format!(
+                    "`{}`: list the operations under `{PUBLIC_HEADING}` once each, in the order of the document",
+                    p.value
+                ),
+            ),
+            Some(i) => last = i,
+        }
+    }
+    // `security` after `paths`, `securitySchemes` after `responses`: where readers look for them.
+    let alternatives: Vec<Value> = auth.credentials.iter().map(|c| json!({ c.name.clone(): [] })).collect();
+    insert_after(spec, "tags", "security", Value::Array(alternatives));
+    insert_after(&mut spec["components"], "responses", "securitySchemes", Value::Object(schemes));
+    let position = doc.sections.iter().position(|s| matches!(s, Section::Auth(_))).unwrap_or(0);
+    if position != 0 {
+        spec["x-security-position"] = json!(position);
+    }
+}
+
+/// Inserts `key: value` into the object `target` right after `after` (at the end without it).
+fn insert_after(target: &mut Value, after: &str, key: &str, value: Value) {
+    let Some(object) = target.as_object_mut() else { return };
+    let mut rebuilt = Map::new();
+    for (k, v) in std::mem::take(object) {
+        let here = k == after;
+        rebuilt.insert(k, v);
+        if here {
+            rebuilt.insert(key.to_string(), value.clone());
+        }
+    }
+    rebuilt.entry(key.to_string()).or_insert(value);
+    *object = rebuilt;
+}
+
+/// Replaces, in every request and response `example`, a zero value the schema's enum does not
+/// hold by the enum's first value, keeping the text as written in `x-example-text`: standard
+/// tools take an `example` its own schema refuses for an error.
+fn examples_within_their_enums(spec: &mut Value) {
+    let components = spec["components"]["schemas"].clone();
+    let Some(paths) = spec["paths"].as_object_mut() else { return };
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+        let mut media: Vec<&mut Value> = Vec::new();
+        let Some(op) = op.as_object_mut() else { continue };
+        for (key, part) in op.iter_mut() {
+            let contents: Vec<&mut Value> = match key.as_str() {
+                "requestBody" => part.get_mut("content").into_iter().collect(),
+                "responses" => part
+                    .as_object_mut()
+                    .into_iter()
+                    .flat_map(|r| r.values_mut())
+                    .filter_map(|r| r.get_mut("content"))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for content in contents {
+                media.extend(content.as_object_mut().into_iter().flat_map(|c| c.values_mut()));
+            }
+        }
+        for m in media {
+            let Some(example) = m.get("example").cloned() else { continue };
+            let mut fixed = example.clone();
+            if within_enums(&mut fixed, &m["schema"], &components) {
+                if m.get("x-example-text").is_none() {
+                    m["x-example-text"] = json!(pretty(&example));
+                }
+                m["example"] = fixed;
+            }
+        }
+    }
+}
+
+/// Puts each zero value of `value` that its schema's enum does not hold to the enum's first
+/// value; whether anything changed.
+fn within_enums(value: &mut Value, schema: &Value, components: &Value) -> bool {
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        return within_enums(value, &components[name], components);
+    }
+    if let Some([only]) = schema["allOf"].as_array().map(Vec::as_slice) {
+        return within_enums(value, only, components);
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        let zero = matches!(value, Value::String(s) if s.is_empty())
+            || value.as_f64() == Some(0.0)
+            || *value == Value::Bool(false);
+        if zero && !allowed.contains(value) {
+            if let Some(first) = allowed.first() {
+                *value = first.clone();
+                return true;
+            }
+        }
+        return false;
+    }
+    let mut changed = false;
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if let Some(s) = schema["properties"].get(name) {
+                    changed |= within_enums(field, s, components);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                changed |= within_enums(item, &schema["items"], components);
+            }
+        }
+        _ => {}
+    }
+    changed
 }
 
 /// The `{code, msg, error}` body every error answers with.
@@ -567,6 +728,7 @@ fn error_codes(doc: &Doc, spec: &mut Value, diags: &mut Diagnostics) {
                 continue;
             }
             Section::ErrorCodes(codes) => codes,
+            Section::Auth(_) => continue,
         };
         if found {
             let line = codes.first().map_or(1, |c| c.line);
@@ -768,6 +930,30 @@ mod tests {
     }
 
     #[test]
+    fn the_auth_section_says_who_needs_a_session_and_a_doc_without_it_says_nothing() {
+        let ops = doc(&[("POST", "/login", "json", &[]), ("GET", "/me", "query", &[])]);
+        let without = convert(&ops);
+        assert!(without.get("security").is_none() && without["components"].get("securitySchemes").is_none());
+        assert!(without["paths"]["/login"]["post"].get("security").is_none());
+
+        let auth = "## 认证方式\n\n|参数名|位置|备注|\n|---|---|---|\n|tok|header|令牌|\n|sid|cookie||\n\n\
+                    #### 无需认证:\n- POST /login\n\n\n";
+        let with = convert(&ops.replacen("## G", &format!("{auth}## G"), 1));
+        assert_eq!(with["security"], json!([{"tok": []}, {"sid": []}]));
+        assert_eq!(
+            with["components"]["securitySchemes"],
+            json!({"tok": {"type": "apiKey", "in": "header", "name": "tok", "description": "令牌"},
+                   "sid": {"type": "apiKey", "in": "cookie", "name": "sid"}})
+        );
+        assert_eq!(with["paths"]["/login"]["post"]["security"], json!([]));
+        assert!(with["paths"]["/me"]["get"].get("security").is_none(), "the spec's security applies");
+        assert!(with.get("x-security-position").is_none(), "first section: no position written");
+        // Anywhere else in the doc, its place is kept for the way back.
+        let last = convert(&format!("{ops}{auth}"));
+        assert_eq!(last["x-security-position"], 1);
+    }
+
+    #[test]
     fn operation_ids_follow_the_paths_after_their_common_prefix() {
         let spec = convert(&doc(&[
             ("GET", "/api/v1/hola", "query", &[]),
@@ -827,7 +1013,7 @@ mod tests {
         assert_eq!(schema["required"], json!(["code", "data"]));
         assert_eq!(
             schema["properties"]["data"],
-            json!({"allOf": [{"$ref": "#/components/schemas/D"}], "nullable": true})
+            json!({"anyOf": [{"$ref": "#/components/schemas/D"}, gotype::null_only()]})
         );
         assert_eq!(spec["components"]["schemas"]["D"]["required"], json!(["n"]));
         assert_eq!(spec["components"]["schemas"]["D"]["x-go-name"], "pkg.D");

@@ -123,3 +123,18 @@ fn every_difference_is_reported_in_one_run() {
     let diffs = differences(&changed);
     assert!(diffs.len() >= 2, "{diffs:#?}");
 }
+
+#[test]
+fn who_needs_a_session_is_part_of_the_contract() {
+    let doc = doc();
+    // hola made public in the doc: reported on its operation.
+    let changed =
+        doc.replacen("- POST /backend/api/v1/login\n", "- GET /backend/api/v1/hola\n- POST /backend/api/v1/login\n", 1);
+    let hola = line_of(&changed, "### 测试登录", 0);
+    let diffs = differences(&changed);
+    assert_reported(&diffs, hola, "GET /backend/api/v1/hola: no session needed", "a session needed");
+    // A credential renamed: reported on its row.
+    let row = line_of(&doc, "|backend_session|cookie|", 0);
+    let diffs = differences(&doc.replacen("|backend_session|cookie|", "|sid|cookie|", 1));
+    assert_reported(&diffs, row, "credential `sid`", "no such security scheme");
+}

@@ -1,5 +1,5 @@
 //! `cargo xtask fuzz-api`: property-based fuzzing of the live server from the doc's spec, with
-//! schemathesis (`pip install schemathesis`, 4.x).
+//! schemathesis (`pip install schemathesis==4.32.5`, the version CI pins).
 //!
 //! It builds the `server` binary, starts it through `server-harness` (a fresh SQLite file and
 //! upload folder in a temporary folder, a free loopback port), logs in as the first-start `admin`
