@@ -34,7 +34,7 @@ impl Server {
         let bind: SocketAddr = config.bind.parse().context("bind address")?;
         std::fs::create_dir_all(&config.upload_dir)
             .with_context(|| format!("creating the upload folder {}", config.upload_dir))?;
-        let pool = Pool::connect(&config.database, &config.pool_options()).await?;
+        let pool = config.open_database().await?;
         let admin_password = ensure_admin(&pool).await?;
         let api = backend_api::backend_api_mod::api_description::<BackendImpl>()
             .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
@@ -47,12 +47,20 @@ impl Server {
             ..ConfigDropshot::default()
         };
         let config = Arc::new(config);
-        let context =
-            Arc::new(ServerContext { pool: pool.clone(), config: config.clone(), clock: clock.clone(), request_users });
+        let schema = crate::db::migrations::latest(pool.backend());
+        let context = Arc::new(ServerContext {
+            pool: pool.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+            request_users,
+            schema,
+        });
         let http = ServerBuilder::new(api, context, log.clone())
             .config(dropshot_config)
             // No route for the request: the envelope too, not dropshot's own body.
             .error_renderer(backend_api::routing_error)
+            // A proxy's `x-request-id` names the request in both logs.
+            .accept_request_id_header(true)
             .start()
             .map_err(|e| anyhow::anyhow!("starting the HTTP server on {bind}: {e}"))?;
         let housekeeping = crate::housekeeping::start(pool.clone(), config, clock, log);

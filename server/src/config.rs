@@ -54,6 +54,9 @@ pub struct Config {
     pub db_timeout_secs: u64,
     /// SQLite: how long a statement waits for another connection's lock.
     pub sqlite_busy_timeout_ms: u64,
+    /// Apply pending migrations when a command opens the database. Off: a schema behind this
+    /// binary stops it, and `server migrate` (run by a role that may alter tables) applies them.
+    pub migrate_on_start: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +89,7 @@ impl Default for Config {
             db_read_connections: 1,
             db_timeout_secs: 3,
             sqlite_busy_timeout_ms: 5000,
+            migrate_on_start: true,
         }
     }
 }
@@ -109,6 +113,9 @@ impl Config {
             *value = match value {
                 toml::Value::Integer(_) => toml::Value::Integer(
                     text.trim().parse().with_context(|| format!("{var}={text:?}: expected an integer"))?,
+                ),
+                toml::Value::Boolean(_) => toml::Value::Boolean(
+                    text.trim().parse().with_context(|| format!("{var}={text:?}: expected true or false"))?,
                 ),
                 _ => toml::Value::String(text),
             };
@@ -154,6 +161,18 @@ impl Config {
 
     pub fn secure_cookie(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// Brings the database's schema to this binary's, or — with `migrate_on_start` off — checks
+    /// that it is; then opens the pool. What every command that uses the database starts with.
+    pub async fn open_database(&self) -> anyhow::Result<crate::db::Pool> {
+        let options = self.pool_options();
+        if self.migrate_on_start {
+            crate::db::migrations::migrate(&self.database, &options).await?;
+        } else {
+            crate::db::migrations::require_current(&self.database, &options).await?;
+        }
+        crate::db::Pool::connect(&self.database, &options)
     }
 
     pub fn pool_options(&self) -> crate::db::PoolOptions {

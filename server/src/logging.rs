@@ -32,9 +32,13 @@ impl RequestUsers {
 
 /// dropshot's message on its one line per request.
 const REQUEST_LINE: &str = "request completed";
+/// dropshot's message on each new connection, which it logs at info: debug here, a line per
+/// connection is noise at the level operators run.
+const CONNECTION_LINE: &str = "accepted connection";
 
-/// Adds `user_id` to dropshot's "request completed" line.
-struct WithUserId<D> {
+/// What dropshot logs, shaped for this server: `user_id` added to its "request completed" line,
+/// its "accepted connection" line moved down to debug.
+struct DropshotLines<D> {
     inner: D,
     users: RequestUsers,
 }
@@ -50,15 +54,21 @@ impl slog::Serializer for FindReqId {
     }
 }
 
-impl<D: Drain> Drain for WithUserId<D> {
+impl<D: Drain> Drain for DropshotLines<D> {
     type Ok = Option<D::Ok>;
     type Err = D::Err;
 
     fn log(&self, record: &slog::Record, values: &slog::OwnedKVList) -> Result<Self::Ok, D::Err> {
-        let is_request_line = record.level() == Level::Info
-            && record.module().starts_with("dropshot")
-            && record.msg().as_str().map_or_else(|| record.msg().to_string() == REQUEST_LINE, |m| m == REQUEST_LINE);
-        if !is_request_line {
+        let dropshot_says = |message: &str| {
+            record.level() == Level::Info
+                && record.module().starts_with("dropshot")
+                && record.msg().as_str().map_or_else(|| record.msg().to_string() == message, |m| m == message)
+        };
+        if dropshot_says(CONNECTION_LINE) {
+            let debug = slog::RecordStatic { location: record.location(), level: Level::Debug, tag: record.tag() };
+            return self.inner.log(&slog::Record::new(&debug, record.msg(), record.kv()), values).map(Some);
+        }
+        if !dropshot_says(REQUEST_LINE) {
             return self.inner.log(record, values).map(Some);
         }
         let mut find = FindReqId(None);
@@ -134,10 +144,11 @@ pub fn logger(config: &Config, users: RequestUsers) -> anyhow::Result<Logger> {
     };
     // One formatter, so one line at a time; a line takes a few µs to format.
     let format = Mutex::new(format).ignore_res();
-    // WithUserId sees every record (before the level filter), so it forgets each request's user
-    // even when "request completed" lines are filtered out.
-    let drain = WithUserId { inner: format.filter_level(level), users }.ignore_res();
-    Ok(Logger::root(drain, slog::o!("name" => "backend")))
+    // DropshotLines sees every record (before the level filter), so it forgets each request's
+    // user even when "request completed" lines are filtered out.
+    let drain = DropshotLines { inner: format.filter_level(level), users }.ignore_res();
+    // No `name` here: bunyan's format writes its own (a second would repeat the key).
+    Ok(Logger::root(drain, slog::o!()))
 }
 
 #[cfg(test)]

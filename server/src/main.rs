@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use server::app::{self, Server, UserError};
 use server::clock::Clock;
 use server::config::Config;
-use server::db::Pool;
+use server::db::{migrations, Pool};
 use server::logging::{self, RequestUsers};
 
 #[derive(Debug, Parser)]
@@ -30,8 +30,12 @@ struct Cli {
 enum Command {
     /// Serve the API (the default command).
     Serve(ServeArgs),
-    /// Apply pending database migrations, then exit.
-    Migrate,
+    /// Apply pending database migrations and say which, then exit.
+    Migrate {
+        /// Apply nothing: list the applied and the pending migrations.
+        #[arg(long)]
+        status: bool,
+    },
     /// Print the server's OpenAPI document.
     Openapi,
     /// Manage users.
@@ -111,9 +115,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     config.validate()?;
     match command {
         Command::Serve(_) => serve(config).await,
-        Command::Migrate => {
-            Pool::connect(&config.database, &config.pool_options()).await?;
-            println!("migrations applied to {}", redact(&config.database));
+        Command::Migrate { status: true } => {
+            let status = migrations::status(&config.database, &config.pool_options()).await?;
+            println!(
+                "{}: {} applied, {} pending",
+                redact(&config.database),
+                status.applied.len(),
+                status.pending.len()
+            );
+            for name in &status.applied {
+                println!("applied  {name}");
+            }
+            for name in &status.pending {
+                println!("pending  {name}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { status: false } => {
+            let applied = migrations::migrate(&config.database, &config.pool_options()).await?;
+            for name in &applied {
+                println!("applied  {name}");
+            }
+            match applied.len() {
+                0 => println!("{}: the schema is current; nothing to apply", redact(&config.database)),
+                n => println!("{}: {n} migration(s) applied; the schema is current", redact(&config.database)),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {
@@ -121,7 +147,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(command) => {
-            let pool = Pool::connect(&config.database, &config.pool_options()).await?;
+            let pool = config.open_database().await?;
             user_command(&pool, command).await
         }
     }

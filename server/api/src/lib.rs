@@ -29,7 +29,8 @@ pub const SESSION_COOKIE: &str = "backend_session";
 /// The operations anyone may call. Every other one needs a session — the `x-auth-token` header,
 /// else the session cookie — and answers 401 without one; [`openapi_json`] says so in the
 /// spec, and the contract tests call each of them without a session.
-pub const PUBLIC_OPERATIONS: &[&str] = &["post_login", "get_upload", "get_openapi", "get_docs", "get_docs_file"];
+pub const PUBLIC_OPERATIONS: &[&str] =
+    &["post_login", "get_upload", "get_openapi", "get_docs", "get_docs_file", "get_healthz", "get_readyz"];
 
 /// The back-end API: every operation of the doc, named by its operationId.
 #[dropshot::api_description]
@@ -134,6 +135,21 @@ pub trait BackendApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<UploadPath>,
     ) -> Result<http::Response<Body>, ApiError>;
+
+    /// Liveness
+    ///
+    /// Outside the doc (tagged `extension`): 200 while the process answers requests. It touches
+    /// no database: a restart would not bring the database back.
+    #[endpoint { method = GET, path = "/healthz", tags = ["extension"] }]
+    async fn get_healthz(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<Envelope>, ApiError>;
+
+    /// Readiness
+    ///
+    /// Outside the doc (tagged `extension`): 200 when a round trip to the database succeeds
+    /// within `db_timeout_secs` and its schema has this server's newest migration; otherwise 503
+    /// / 10205 saying which. For load balancers: send traffic only to instances that answer 200.
+    #[endpoint { method = GET, path = "/readyz", tags = ["extension"] }]
+    async fn get_readyz(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<Envelope>, ApiError>;
 
     /// The API's OpenAPI document
     ///

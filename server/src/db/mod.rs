@@ -20,6 +20,7 @@
 //! recovers by itself once the database answers again.
 
 mod cached;
+pub mod migrations;
 pub mod postgres;
 pub mod rows;
 pub mod schema;
@@ -97,11 +98,12 @@ pub enum Pool {
 }
 
 impl Pool {
-    /// Opens the pool for `url` (creating the SQLite file's folder) and applies the migrations.
-    pub async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+    /// The pool for `url` (creating the SQLite file's folder). It connects on first use, and
+    /// does not migrate: see [`migrations`].
+    pub fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
         match Backend::of_url(url)? {
-            Backend::Sqlite => sqlite::connect(url, options).await,
-            Backend::Postgres => postgres::connect(url, options).await,
+            Backend::Sqlite => sqlite::connect(url, options),
+            Backend::Postgres => postgres::connect(url, options),
         }
     }
 
@@ -119,19 +121,6 @@ fn pool_builder<M: bb8::ManageConnection>(options: &PoolOptions) -> bb8::Builder
         .max_size(options.max_size)
         .connection_timeout(options.connection_timeout)
         .test_on_check_out(false)
-}
-
-/// Applies the pending migrations on `conn` (a connection of its own); how many it applied.
-async fn run_migrations<C>(conn: C, migrations: diesel_migrations::EmbeddedMigrations) -> anyhow::Result<usize>
-where
-    C: diesel_async::AsyncConnection + 'static,
-    diesel_async::AsyncMigrationHarness<C>: diesel_migrations::MigrationHarness<C::Backend>,
-{
-    use diesel_migrations::MigrationHarness as _;
-    let mut harness = diesel_async::AsyncMigrationHarness::new(conn);
-    let applied =
-        harness.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
-    Ok(applied.len())
 }
 
 /// What went wrong talking to the database.

@@ -27,7 +27,7 @@ pub type Conn = AsyncPgConnection;
 pub type Shared<'a> = &'a Conn;
 pub type Manager = AsyncDieselConnectionManager<Conn>;
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub(super) const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Runs two query functions with all their statements in flight at once: one round trip instead
 /// of one each (tokio-postgres writes the queued statements together and PostgreSQL runs and
@@ -114,16 +114,19 @@ pub async fn establish(url: &str) -> diesel::ConnectionResult<Conn> {
     }
 }
 
-/// The pool and the shared read connections for `url`, migrated.
-pub(super) async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+/// The pool and the shared read connections for `url`; connections open on first use.
+pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
     let url = with_tcp_timeouts(url);
     let shared = SharedConns::new(url.clone(), options.read_connections, options.connection_timeout);
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(|url| Box::pin(establish(url)));
-    let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url.clone(), config));
-    let conn = Conn::establish(&url).await.context("connecting to PostgreSQL")?;
-    super::run_migrations(conn, MIGRATIONS).await?;
+    let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
     Ok(Pool::Postgres(pool, std::sync::Arc::new(shared)))
+}
+
+/// A connection of its own, for the migration harness.
+pub(super) async fn migration_connection(url: &str) -> anyhow::Result<Conn> {
+    Conn::establish(&with_tcp_timeouts(url)).await.context("connecting to PostgreSQL")
 }
 
 #[cfg(test)]

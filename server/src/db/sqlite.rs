@@ -27,7 +27,7 @@ pub type Conn = SyncConnectionWrapper<diesel::SqliteConnection>;
 pub type Shared<'a> = &'a mut Conn;
 pub type Manager = AsyncDieselConnectionManager<Conn>;
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub(super) const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Runs `a` then `b` on `conn`: PostgreSQL's pipelining has nothing to save here.
 pub async fn pipeline2<A, B>(
@@ -74,17 +74,24 @@ async fn establish(path: &str, busy_timeout: Duration) -> diesel::ConnectionResu
     Ok(conn)
 }
 
-/// The pool for `url` (its folder created), migrated.
-pub(super) async fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
-    let path = path_of(url);
-    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
+/// The pool for `url` (its file's folder created); connections open on first use.
+pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+    create_folder(url)?;
     let busy_timeout = options.sqlite_busy_timeout;
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(move |url| Box::pin(establish(path_of(url), busy_timeout)));
-    let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
-    let conn = establish(path, busy_timeout).await.with_context(|| format!("opening {url}"))?;
-    super::run_migrations(conn, MIGRATIONS).await?;
-    Ok(Pool::Sqlite(pool))
+    Ok(Pool::Sqlite(super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config))))
+}
+
+/// A connection of its own, for the migration harness.
+pub(super) async fn migration_connection(url: &str, options: &PoolOptions) -> anyhow::Result<Conn> {
+    create_folder(url)?;
+    establish(path_of(url), options.sqlite_busy_timeout).await.with_context(|| format!("opening {url}"))
+}
+
+fn create_folder(url: &str) -> anyhow::Result<()> {
+    if let Some(dir) = std::path::Path::new(path_of(url)).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(())
 }

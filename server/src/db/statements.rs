@@ -33,7 +33,8 @@ async fn pool_with_alice() -> Option<(Pool, i64)> {
         return None;
     }
     let url = tokio::task::spawn_blocking(server_harness::pg::test_database).await.unwrap();
-    let pool = Pool::connect(&url, &one_connection()).await.unwrap();
+    super::migrations::migrate(&url, &one_connection()).await.unwrap();
+    let pool = Pool::connect(&url, &one_connection()).unwrap();
     let alice = NewUser { name: "alice", password_hash: "-", role: 0, perm: 0, created_at: 0, updated_at: 0 };
     let user_id = db!(&pool, users::insert(&alice)).unwrap();
     Some((pool, user_id))

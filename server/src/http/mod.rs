@@ -9,6 +9,7 @@
 //! [`query_before_session`], [`session_token_hash`], a query run with `db!(shared: …)`, then
 //! [`admit`]). The steps of adding an endpoint, from the doc to the tests, are in the README.
 
+mod health;
 mod reference;
 mod tasks;
 mod upload;
@@ -32,6 +33,8 @@ pub struct ServerContext {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub request_users: RequestUsers,
+    /// The version of this binary's newest migration: the schema `readyz` asks for.
+    pub schema: String,
 }
 
 /// The implementation of the trait (state lives in [`ServerContext`]).
@@ -207,6 +210,14 @@ impl backend_api::BackendApi for BackendImpl {
         path: dropshot::Path<backend_api::UploadPath>,
     ) -> Result<http::Response<dropshot::Body>, ApiError> {
         upload::get_upload(rqctx, path.into_inner()).await
+    }
+
+    async fn get_healthz(rqctx: Ctx) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+        health::get_healthz(rqctx).await
+    }
+
+    async fn get_readyz(rqctx: Ctx) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+        health::get_readyz(rqctx).await
     }
 
     async fn get_openapi(rqctx: Ctx) -> Result<http::Response<dropshot::Body>, ApiError> {

@@ -102,6 +102,34 @@ async fn migrate_applies_and_is_idempotent(db: DbKind) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+/// With `migrate_on_start` off, the server does not touch the schema: behind, it refuses to start
+/// and says to run `server migrate`, which applies and names the migrations; `--status` lists them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_under_control() {
+    let launch = tokio::task::block_in_place(|| launch(DbKind::Sqlite, |c| c.migrate_on_start = false));
+    let refused = tokio::task::block_in_place(|| launch.start()).expect_err("a schema behind stops the start");
+    let refused = format!("{refused:#}");
+    assert!(refused.contains("run `server migrate`") && refused.contains("migrate_on_start"), "{refused}");
+
+    let status = stdout(&server(&launch, &["migrate", "--status"], ""));
+    assert!(status.contains("0 applied, 3 pending") && status.contains("pending  2026-11-25-000000_init"), "{status}");
+    let out = server(&launch, &["migrate"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let applied = stdout(&out);
+    assert_eq!(applied.matches("applied  2026-").count(), 3, "{applied}");
+    assert!(applied.contains("3 migration(s) applied"), "{applied}");
+    let again = stdout(&server(&launch, &["migrate"], ""));
+    assert!(again.contains("nothing to apply"), "{again}");
+    let status = stdout(&server(&launch, &["migrate", "--status"], ""));
+    assert!(
+        status.contains("3 applied, 0 pending") && status.contains("applied  2026-11-26-000000_task_counts"),
+        "{status}"
+    );
+
+    let s = TestServer::from_launch(launch).await;
+    expect_ok(s.client.get(format!("{}/readyz", s.base)).send().await.unwrap()).await;
+}
+
 #[test]
 fn openapi_prints_the_trait_spec() {
     let out = bare("sqlite:///nonexistent/never-opened.db", &["openapi"]);
@@ -121,8 +149,10 @@ fn openapi_prints_the_trait_spec() {
             "delete_task",
             "get_docs",
             "get_docs_file",
+            "get_healthz",
             "get_hola",
             "get_openapi",
+            "get_readyz",
             "get_task",
             "get_tasks",
             "get_upload",

@@ -31,6 +31,7 @@
 
 pub use super::{pipeline2, pipeline3, Conn, Shared};
 
+pub mod health;
 pub mod oplog;
 pub mod sessions;
 pub mod tasks;

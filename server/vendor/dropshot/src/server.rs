@@ -88,6 +88,9 @@ pub struct DropshotState<C: ServerContext> {
     /// renders the errors Dropshot produces itself (see
     /// [`ServerBuilder::error_renderer`]); `None` renders `HttpError`'s own body
     pub(crate) error_renderer: Option<DebugIgnore<ErrorRenderer>>,
+    /// whether a request's own `x-request-id` header names it (see
+    /// [`ServerBuilder::accept_request_id_header`])
+    pub(crate) accept_request_id: bool,
 }
 
 /// Turns an error that Dropshot produced itself, before any handler ran, into
@@ -183,6 +186,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
         tls: Option<ConfigTls>,
         version_policy: VersionPolicy,
         error_renderer: Option<ErrorRenderer>,
+        accept_request_id: bool,
     ) -> Result<HttpServerStarter<C>, BuildError> {
         let tcp = {
             let std_listener = std::net::TcpListener::bind(
@@ -243,6 +247,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
             handler_waitgroup_worker: DebugIgnore(handler_waitgroup.worker()),
             version_policy,
             error_renderer: error_renderer.map(DebugIgnore),
+            accept_request_id,
         });
 
         for (path, method, endpoint) in app_state.router.endpoints(None) {
@@ -769,7 +774,13 @@ async fn http_request_handle_wrap<C: ServerContext>(
     // with an error and we'll treat it like an error from any of the endpoints
     // themselves.
     let start_time = std::time::Instant::now();
-    let request_id = generate_request_id();
+    let request_id = server
+        .accept_request_id
+        .then(|| request.headers().get(HEADER_REQUEST_ID))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| acceptable_request_id(id))
+        .map_or_else(generate_request_id, str::to_string);
 
     let mut request_log = server.log.new(o!(
         "remote_addr" => remote_addr,
@@ -1068,6 +1079,11 @@ fn generate_request_id() -> String {
     format!("{}", Uuid::new_v4())
 }
 
+/// Whether a request's own ID can stand for it: 1 to 64 visible ASCII characters.
+fn acceptable_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// ServerConnectionHandler is a Hyper Service implementation that forwards
 /// incoming connections to `http_connection_handle()`, providing the server
 /// state object as an additional argument.  We could use `make_service_fn` here
@@ -1191,6 +1207,7 @@ pub struct ServerBuilder<C: ServerContext> {
     version_policy: VersionPolicy,
     tls: Option<ConfigTls>,
     error_renderer: Option<DebugIgnore<ErrorRenderer>>,
+    accept_request_id: bool,
 }
 
 impl<C: ServerContext> ServerBuilder<C> {
@@ -1213,6 +1230,7 @@ impl<C: ServerContext> ServerBuilder<C> {
             version_policy: VersionPolicy::Unversioned,
             tls: Default::default(),
             error_renderer: None,
+            accept_request_id: false,
         }
     }
 
@@ -1260,6 +1278,15 @@ impl<C: ServerContext> ServerBuilder<C> {
         self
     }
 
+    /// Specifies whether a request's own `x-request-id` header, when it is 1
+    /// to 64 visible ASCII characters, is used as its request ID (in the log
+    /// and in the response's `x-request-id`) instead of a generated one — for
+    /// servers behind a proxy that names each request.  Off by default.
+    pub fn accept_request_id_header(mut self, accept: bool) -> Self {
+        self.accept_request_id = accept;
+        self
+    }
+
     /// Start the server
     ///
     /// # Errors
@@ -1293,6 +1320,7 @@ impl<C: ServerContext> ServerBuilder<C> {
             self.tls,
             self.version_policy,
             self.error_renderer.map(|r| r.0),
+            self.accept_request_id,
         )
     }
 }
