@@ -54,6 +54,12 @@ pub struct Config {
     pub db_timeout_secs: u64,
     /// SQLite: how long a statement waits for another connection's lock.
     pub sqlite_busy_timeout_ms: u64,
+    /// PostgreSQL: libpq's `sslmode` — disable, prefer, require, verify-ca or verify-full. An
+    /// `sslmode` in the database URL beats it.
+    pub db_sslmode: String,
+    /// PostgreSQL: the PEM file of the CA certificates `verify-ca` and `verify-full` trust (also
+    /// makes `require` check the chain). An `sslrootcert` in the database URL beats it.
+    pub db_sslrootcert: String,
     /// Apply pending migrations when a command opens the database. Off: a schema behind this
     /// binary stops it, and `server migrate` (run by a role that may alter tables) applies them.
     pub migrate_on_start: bool,
@@ -89,6 +95,8 @@ impl Default for Config {
             db_read_connections: 1,
             db_timeout_secs: 3,
             sqlite_busy_timeout_ms: 5000,
+            db_sslmode: "prefer".to_owned(),
+            db_sslrootcert: String::new(),
             migrate_on_start: true,
         }
     }
@@ -149,6 +157,7 @@ impl Config {
             self.cookie_name
         );
         self.log_level()?;
+        crate::db::postgres::tls::SslMode::parse(&self.db_sslmode).context("db_sslmode")?;
         Ok(())
     }
 
@@ -181,6 +190,8 @@ impl Config {
             read_connections: self.db_read_connections,
             connection_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
             sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
+            sslmode: self.db_sslmode.clone(),
+            sslrootcert: self.db_sslrootcert.clone(),
         }
     }
 }

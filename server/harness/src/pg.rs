@@ -94,10 +94,27 @@ fn parent_dir() -> PathBuf {
     }
 }
 
+/// A cluster's TLS: its certificate (the chain, PEM) and key (PEM), and whether its
+/// `pg_hba.conf` takes TCP connections over TLS only (`hostssl`).
+pub struct Tls<'a> {
+    pub cert_pem: &'a str,
+    pub key_pem: &'a str,
+    pub hostssl_only: bool,
+}
+
 impl Cluster {
     /// initdb + start, with the given `-c` settings (e.g. `fsync=off` for tests; none for the
     /// benchmark, which measures PostgreSQL as deployed).
     pub fn start(bin: &Path, settings: &[&str]) -> Result<Cluster> {
+        Cluster::start_with(bin, settings, None)
+    }
+
+    /// [`Cluster::start`] with TLS on (`ssl = on`, the certificate and key given).
+    pub fn start_tls(bin: &Path, settings: &[&str], tls: &Tls) -> Result<Cluster> {
+        Cluster::start_with(bin, settings, Some(tls))
+    }
+
+    fn start_with(bin: &Path, settings: &[&str], tls: Option<&Tls>) -> Result<Cluster> {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let dir = parent_dir().join(format!("{PREFIX}{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
@@ -128,6 +145,9 @@ impl Cluster {
         ]);
         run(initdb, "initdb")?;
         let mut cluster = cluster;
+        if let Some(tls) = tls {
+            cluster.set_up_tls(tls)?;
+        }
         for attempt in 1.. {
             match cluster.start_again() {
                 Ok(()) => break,
@@ -139,6 +159,30 @@ impl Cluster {
             }
         }
         Ok(cluster)
+    }
+
+    /// Writes the certificate, key (and `pg_hba.conf`) into the data folder, owned by the
+    /// server's user, and turns TLS on.
+    fn set_up_tls(&mut self, tls: &Tls) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let data = self.dir.join("data");
+        let mut files = vec![("server.crt", tls.cert_pem), ("server.key", tls.key_pem)];
+        let hba = "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n";
+        if tls.hostssl_only {
+            files.push(("pg_hba.conf", hba));
+        }
+        for (name, text) in files {
+            let path = data.join(name);
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            // PostgreSQL refuses a key others may read.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+            if is_root() {
+                let (uid, gid) = postgres_ids()?;
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid))?;
+            }
+        }
+        self.settings.extend(["ssl=on", "ssl_cert_file=server.crt", "ssl_key_file=server.key"].map(String::from));
+        Ok(())
     }
 
     /// Starts the (stopped) cluster again on the same port.

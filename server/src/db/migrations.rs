@@ -60,7 +60,7 @@ async fn with_harness<T>(
 ) -> anyhow::Result<T> {
     match Backend::of_url(url)? {
         Backend::Sqlite => f(&mut AsyncMigrationHarness::new(sqlite::migration_connection(url, options).await?)),
-        Backend::Postgres => f(&mut AsyncMigrationHarness::new(postgres::migration_connection(url).await?)),
+        Backend::Postgres => f(&mut AsyncMigrationHarness::new(postgres::migration_connection(url, options).await?)),
     }
 }
 

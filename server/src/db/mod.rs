@@ -87,6 +87,10 @@ pub struct PoolOptions {
     pub connection_timeout: Duration,
     /// SQLite only: how long a statement waits for a lock held by another connection.
     pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL only: libpq's `sslmode` and `sslrootcert`, unless the URL gives its own
+    /// (`postgres::tls`).
+    pub sslmode: String,
+    pub sslrootcert: String,
 }
 
 /// The connection pool, over one of the two backends.

@@ -2,14 +2,18 @@
 //! queries compiled for it.
 
 mod shared;
+pub mod tls;
 
 use anyhow::Context as _;
 use diesel::result::{Error as DieselError, QueryResult};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
+use std::sync::Arc;
+
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
 pub use shared::SharedConns;
+use tls::Connector;
 
 use super::{DbError, Pool, PoolOptions};
 
@@ -95,15 +99,15 @@ fn with_tcp_timeouts(url: &str) -> String {
     out
 }
 
-/// Opens a connection that plans each prepared statement once.
+/// Opens a connection (TLS as the connector says) that plans each prepared statement once.
 ///
 /// Why: with PostgreSQL's default `plan_cache_mode = auto`, a prepared statement is planned again
 /// with its values on every execution until a generic plan looks no costlier than those. A
 /// `LIMIT $n` is unknown to the generic plan, which then assumes a tenth of the rows: the list
 /// page's generic plan never qualified and every page was planned afresh. Every statement here
 /// finds its rows through an index on the columns it filters on, so the values change no plan.
-pub async fn establish(url: &str) -> diesel::ConnectionResult<Conn> {
-    let mut conn = Conn::establish(url).await?;
+pub async fn establish(connector: &Connector) -> diesel::ConnectionResult<Conn> {
+    let mut conn = connector.connect().await?;
     match conn.batch_execute("SET plan_cache_mode = force_generic_plan").await {
         Ok(()) => Ok(conn),
         // PostgreSQL before 12 has no such setting: it plans as it always did there.
@@ -114,19 +118,30 @@ pub async fn establish(url: &str) -> diesel::ConnectionResult<Conn> {
     }
 }
 
-/// The pool and the shared read connections for `url`; connections open on first use.
-pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
-    let url = with_tcp_timeouts(url);
-    let shared = SharedConns::new(url.clone(), options.read_connections, options.connection_timeout);
-    let mut config = ManagerConfig::default();
-    config.custom_setup = Box::new(|url| Box::pin(establish(url)));
-    let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
-    Ok(Pool::Postgres(pool, std::sync::Arc::new(shared)))
+/// How to reach the database at `url` with the pool's TLS settings.
+fn connector(url: &str, options: &PoolOptions) -> anyhow::Result<Arc<Connector>> {
+    Ok(Arc::new(Connector::new(&with_tcp_timeouts(url), &options.sslmode, &options.sslrootcert)?))
 }
 
-/// A connection of its own, for the migration harness.
-pub(super) async fn migration_connection(url: &str) -> anyhow::Result<Conn> {
-    Conn::establish(&with_tcp_timeouts(url)).await.context("connecting to PostgreSQL")
+/// The pool and the shared read connections for `url`; connections open on first use.
+pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
+    let connector = connector(url, options)?;
+    let shared = SharedConns::new(connector.clone(), options.read_connections, options.connection_timeout);
+    let mut config = ManagerConfig::default();
+    // The manager's URL is unused: every connection is the connector's.
+    config.custom_setup = Box::new(move |_url| {
+        let connector = connector.clone();
+        Box::pin(async move { establish(&connector).await })
+    });
+    let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
+    Ok(Pool::Postgres(pool, Arc::new(shared)))
+}
+
+/// A connection of its own, for the migration harness: the first the server opens, so the one
+/// that says, at start, when the database cannot be reached as configured (e.g. its `sslmode`).
+pub(super) async fn migration_connection(url: &str, options: &PoolOptions) -> anyhow::Result<Conn> {
+    // The connector's errors name the sslmode they were made with.
+    connector(url, options)?.connect().await.context("connecting to PostgreSQL")
 }
 
 #[cfg(test)]

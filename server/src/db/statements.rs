@@ -23,6 +23,8 @@ fn one_connection() -> PoolOptions {
         read_connections: 1,
         connection_timeout: std::time::Duration::from_secs(5),
         sqlite_busy_timeout: std::time::Duration::from_secs(5),
+        sslmode: "prefer".to_owned(),
+        sslrootcert: String::new(),
     }
 }
 

@@ -27,4 +27,5 @@ mod round_trips;
 mod security;
 mod sessions;
 mod tasks;
+mod tls;
 mod upload;

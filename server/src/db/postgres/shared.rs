@@ -18,11 +18,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use super::tls::Connector;
 use super::Conn;
 use crate::db::DbError;
 
 pub struct SharedConns {
-    url: String,
+    connector: Arc<Connector>,
     timeout: Duration,
     slots: Vec<Slot>,
     next: AtomicUsize,
@@ -37,10 +38,10 @@ struct Slot {
 }
 
 impl SharedConns {
-    /// `count` connections to `url` (at least one), opened on first use.
-    pub fn new(url: String, count: u32, timeout: Duration) -> Self {
+    /// `count` connections made by `connector` (at least one), opened on first use.
+    pub fn new(connector: Arc<Connector>, count: u32, timeout: Duration) -> Self {
         let slots = (0..count.max(1)).map(|_| Slot::default()).collect();
-        SharedConns { url, timeout, slots, next: AtomicUsize::new(0) }
+        SharedConns { connector, timeout, slots, next: AtomicUsize::new(0) }
     }
 
     /// One of the shared connections, in turn; opened if it is not (or no longer) open. Waits at
@@ -61,7 +62,7 @@ impl SharedConns {
         if let Some(conn) = slot.current() {
             return Ok(conn);
         }
-        let conn = Arc::new(super::establish(&self.url).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
+        let conn = Arc::new(super::establish(&self.connector).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
         *slot.conn.write().unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
         Ok(conn)
     }
