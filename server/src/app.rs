@@ -20,6 +20,7 @@ pub struct Server {
     http: HttpServer<Arc<ServerContext>>,
     pub pool: Pool,
     housekeeping: tokio::task::JoinHandle<()>,
+    metrics: Option<crate::metrics::MetricsServer>,
 }
 
 impl Server {
@@ -63,18 +64,30 @@ impl Server {
             .accept_request_id_header(true)
             .start()
             .map_err(|e| anyhow::anyhow!("starting the HTTP server on {bind}: {e}"))?;
+        let metrics = match config.metrics_bind.as_str() {
+            "" => None,
+            bind => Some(crate::metrics::serve(bind.parse().context("metrics_bind")?, pool.clone(), &log)?),
+        };
         let housekeeping = crate::housekeeping::start(pool.clone(), config, clock, log);
-        Ok((Server { http, pool, housekeeping }, admin_password))
+        Ok((Server { http, pool, housekeeping, metrics }, admin_password))
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.http.local_addr()
     }
 
+    /// Where `GET /metrics` is served, if `metrics_bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.local_addr())
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, then closes the pool.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.housekeeping.abort();
         self.http.close().await.map_err(|e| anyhow::anyhow!("stopping the server: {e}"))?;
+        if let Some(metrics) = self.metrics {
+            metrics.stop().await?;
+        }
         drop(self.pool);
         Ok(())
     }

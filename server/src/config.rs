@@ -60,6 +60,9 @@ pub struct Config {
     /// PostgreSQL: the PEM file of the CA certificates `verify-ca` and `verify-full` trust (also
     /// makes `require` check the chain). An `sslrootcert` in the database URL beats it.
     pub db_sslrootcert: String,
+    /// Where to serve Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9100`; empty: none. An
+    /// address of its own, so that metrics are never public by accident.
+    pub metrics_bind: String,
     /// Apply pending migrations when a command opens the database. Off: a schema behind this
     /// binary stops it, and `server migrate` (run by a role that may alter tables) applies them.
     pub migrate_on_start: bool,
@@ -97,6 +100,7 @@ impl Default for Config {
             sqlite_busy_timeout_ms: 5000,
             db_sslmode: "prefer".to_owned(),
             db_sslrootcert: String::new(),
+            metrics_bind: String::new(),
             migrate_on_start: true,
         }
     }
@@ -136,6 +140,11 @@ impl Config {
     pub fn validate(&self) -> anyhow::Result<()> {
         crate::db::Backend::of_url(&self.database)?;
         self.bind.parse::<std::net::SocketAddr>().with_context(|| format!("bind {:?}: expected IP:PORT", self.bind))?;
+        if !self.metrics_bind.is_empty() {
+            self.metrics_bind.parse::<std::net::SocketAddr>().with_context(|| {
+                format!("metrics_bind {:?}: expected IP:PORT, or empty for none", self.metrics_bind)
+            })?;
+        }
         anyhow::ensure!(
             self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
             "public_url {:?}: expected http://… or https://…",

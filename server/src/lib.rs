@@ -11,3 +11,4 @@ pub mod db;
 pub mod housekeeping;
 pub mod http;
 pub mod logging;
+pub mod metrics;

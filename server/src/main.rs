@@ -164,7 +164,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         println!("(shown only this once; change it with `server user passwd admin`)");
     }
     // On stdout whatever the log level: people and the test harness (which binds port 0) read
-    // the address here.
+    // the addresses here, the API's last, once everything is up.
+    if let Some(addr) = server.metrics_addr() {
+        println!("metrics on http://{addr}/metrics");
+    }
     println!("listening on http://{}", server.local_addr());
     slog::info!(log, "listening"; "address" => %server.local_addr(), "database" => database);
     server.run_until_signalled(&log).await?;

@@ -12,6 +12,8 @@ use anyhow::{bail, Context as _, Result};
 
 /// The line the server prints on stdout once it accepts connections, before its address.
 const LISTENING: &str = "listening on http://";
+/// The line it prints on stdout, before it listens, when it serves metrics.
+const METRICS: &str = "metrics on http://";
 /// The line it prints on stdout when it created the first `admin`, before the password.
 const ADMIN_PASSWORD: &str = "created user admin with password: ";
 /// The server's test clock (see its `clock` module): an offset in ms added to the system time.
@@ -248,6 +250,11 @@ impl ServerProcess {
 
     pub fn log_path(&self) -> &Path {
         &self.log_path
+    }
+
+    /// Where it serves `GET /metrics`, when `metrics_bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.stdout().iter().find_map(|l| l.strip_prefix(METRICS)?.strip_suffix("/metrics")?.parse().ok())
     }
 
     /// What it printed on stdout so far.

@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::db::rows::{Session, User};
 use crate::db::{db, DbError, Pool};
 use crate::logging::RequestUsers;
+use crate::metrics;
 
 /// What every handler can reach.
 pub struct ServerContext {
@@ -45,6 +46,11 @@ pub type Ctx = RequestContext<Arc<ServerContext>>;
 /// A database failure as the client sees it: 503 when the database is unreachable, else a 500
 /// whose cause goes to the log only.
 pub fn db_failure(log: &Logger, e: DbError) -> ApiError {
+    metrics::db_error(match &e {
+        DbError::Unavailable(_) => "unavailable",
+        DbError::Duplicate(_) => "duplicate",
+        DbError::Query(_) => "query",
+    });
     match e {
         DbError::Unavailable(cause) => {
             slog::warn!(log, "database unavailable"; "cause" => cause);
@@ -137,7 +143,7 @@ impl backend_api::BackendApi for BackendImpl {
     type Context = Arc<ServerContext>;
 
     async fn get_hola(rqctx: Ctx) -> Result<dropshot::HttpResponseOk<backend_api::Envelope>, ApiError> {
-        users::get_hola(rqctx).await
+        metrics::observed("get_hola", users::get_hola(rqctx)).await
     }
 
     async fn post_login(
@@ -147,7 +153,7 @@ impl backend_api::BackendApi for BackendImpl {
         dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<backend_api::LoginResponse>, backend_api::LoginHeaders>,
         ApiError,
     > {
-        users::post_login(rqctx, body.parse()?).await
+        metrics::observed("post_login", async { users::post_login(rqctx, body.parse()?).await }).await
     }
 
     async fn post_logout(
@@ -156,82 +162,82 @@ impl backend_api::BackendApi for BackendImpl {
         dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<backend_api::Envelope>, backend_api::LogoutHeaders>,
         ApiError,
     > {
-        users::post_logout(rqctx).await
+        metrics::observed("post_logout", users::post_logout(rqctx)).await
     }
 
     async fn post_task(
         rqctx: Ctx,
         body: LazyBody<backend_api::PostTaskRequest>,
     ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
-        tasks::post_task(rqctx, body).await
+        metrics::observed("post_task", tasks::post_task(rqctx, body)).await
     }
 
     async fn get_task(
         rqctx: Ctx,
         query: LazyQuery<backend_api::GetTaskQuery>,
     ) -> Result<HttpResponseOk<backend_api::GetTaskResponse>, ApiError> {
-        tasks::get_task(rqctx, query).await
+        metrics::observed("get_task", tasks::get_task(rqctx, query)).await
     }
 
     async fn put_task(
         rqctx: Ctx,
         body: LazyBody<backend_api::PutTaskRequest>,
     ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
-        tasks::put_task(rqctx, body).await
+        metrics::observed("put_task", tasks::put_task(rqctx, body)).await
     }
 
     async fn put_task_status(
         rqctx: Ctx,
         body: LazyBody<backend_api::PutTaskStatusRequest>,
     ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
-        tasks::put_task_status(rqctx, body).await
+        metrics::observed("put_task_status", tasks::put_task_status(rqctx, body)).await
     }
 
     async fn delete_task(
         rqctx: Ctx,
         body: LazyBody<backend_api::DeleteTaskRequest>,
     ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
-        tasks::delete_task(rqctx, body).await
+        metrics::observed("delete_task", tasks::delete_task(rqctx, body)).await
     }
 
     async fn get_tasks(
         rqctx: Ctx,
         query: LazyQuery<backend_api::GetTasksQuery>,
     ) -> Result<HttpResponseOk<backend_api::GetTasksResponse>, ApiError> {
-        tasks::get_tasks(rqctx, query).await
+        metrics::observed("get_tasks", tasks::get_tasks(rqctx, query)).await
     }
 
     async fn post_upload(rqctx: Ctx, body: backend_api::UploadBody) -> Result<backend_api::UploadReply, ApiError> {
-        Ok(upload::post_upload(rqctx, body).await)
+        metrics::observed("post_upload", async { Ok(upload::post_upload(rqctx, body).await) }).await
     }
 
     async fn get_upload(
         rqctx: Ctx,
         path: dropshot::Path<backend_api::UploadPath>,
     ) -> Result<http::Response<dropshot::Body>, ApiError> {
-        upload::get_upload(rqctx, path.into_inner()).await
+        metrics::observed("get_upload", upload::get_upload(rqctx, path.into_inner())).await
     }
 
     async fn get_healthz(rqctx: Ctx) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
-        health::get_healthz(rqctx).await
+        metrics::observed("get_healthz", health::get_healthz(rqctx)).await
     }
 
     async fn get_readyz(rqctx: Ctx) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
-        health::get_readyz(rqctx).await
+        metrics::observed("get_readyz", health::get_readyz(rqctx)).await
     }
 
     async fn get_openapi(rqctx: Ctx) -> Result<http::Response<dropshot::Body>, ApiError> {
-        reference::get_openapi(rqctx).await
+        metrics::observed("get_openapi", reference::get_openapi(rqctx)).await
     }
 
     async fn get_docs(rqctx: Ctx) -> Result<http::Response<dropshot::Body>, ApiError> {
-        reference::get_docs(rqctx).await
+        metrics::observed("get_docs", reference::get_docs(rqctx)).await
     }
 
     async fn get_docs_file(
         rqctx: Ctx,
         path: dropshot::Path<backend_api::DocsFilePath>,
     ) -> Result<http::Response<dropshot::Body>, ApiError> {
-        reference::get_docs_file(rqctx, path.into_inner()).await
+        metrics::observed("get_docs_file", reference::get_docs_file(rqctx, path.into_inner())).await
     }
 }

@@ -8,6 +8,7 @@ use crate::auth;
 use crate::clock::secs_to_ms;
 use crate::db::db;
 use crate::db::rows::{Limits, NewOp};
+use crate::metrics;
 
 pub async fn get_hola(rqctx: Ctx) -> Result<HttpResponseOk<Envelope>, ApiError> {
     authenticate(&rqctx).await?;
@@ -28,6 +29,7 @@ pub async fn post_login(
     // A name no user can have (empty, too long, control characters such as NUL, which
     // PostgreSQL cannot store) fails like any unknown name, without touching the database.
     if !auth::valid_user_name(&name) || body.password.contains('\0') {
+        metrics::login("failed");
         return Err(incorrect());
     }
 
@@ -42,6 +44,7 @@ pub async fn post_login(
     let failures = db!(&cx.pool, sessions::failures(&name, window_start)).map_err(|e| db_failure(log, e))?;
     if let Some(f) = &failures {
         if f.failures >= max_failures {
+            metrics::login("locked_out");
             return Err(locked_out(f.first_failed_at));
         }
     }
@@ -64,8 +67,10 @@ pub async fn post_login(
             // Concurrent attempts may all have passed the check above: only the first
             // `max_failures` failures get the 401.
             if count > max_failures {
+                metrics::login("locked_out");
                 return Err(locked_out(now));
             }
+            metrics::login("failed");
             return Err(incorrect());
         }
     };
@@ -86,6 +91,7 @@ pub async fn post_login(
     db!(&cx.pool, sessions::create(user.id, &name, &auth::token_hash(&token), &limits, &op))
         .map_err(|e| db_failure(log, e))?;
     cx.request_users.set(&rqctx.request_id, user.id);
+    metrics::login("ok");
 
     let cookie =
         auth::session_cookie(&config.cookie_name, &token, config.session_lifetime_secs, config.secure_cookie());

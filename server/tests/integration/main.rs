@@ -20,6 +20,7 @@ mod health;
 mod instances;
 mod login;
 mod logs;
+mod metrics;
 mod migrations;
 mod parsing_fuzz;
 mod reference;
