@@ -45,6 +45,8 @@ impl Server {
             // Handlers run to completion even when the client goes away: a diesel-async
             // transaction cancelled half-way is not something to leave to chance.
             default_handler_task_mode: dropshot::HandlerTaskMode::Detached,
+            // Behind a proxy, the client's address is in this header: on every request line.
+            log_headers: vec!["x-forwarded-for".to_owned()],
             ..ConfigDropshot::default()
         };
         let config = Arc::new(config);

@@ -36,6 +36,12 @@ enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Copy a SQLite database, consistently, while it is in use (PostgreSQL: pg_dump).
+    Backup {
+        /// The new file to write (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Print the server's OpenAPI document.
     Openapi,
     /// Manage users.
@@ -140,6 +146,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 0 => println!("{}: the schema is current; nothing to apply", redact(&config.database)),
                 n => println!("{}: {n} migration(s) applied; the schema is current", redact(&config.database)),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { out } => {
+            let bytes = Pool::backup(&config.database, &config.pool_options(), &out).await?;
+            println!("backed up {} into {} ({bytes} bytes)", redact(&config.database), out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {

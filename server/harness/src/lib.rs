@@ -9,6 +9,7 @@
 //! - [`http`]: a minimal blocking HTTP client, for tools without an async runtime.
 
 pub mod http;
+pub mod nginx;
 pub mod pg;
 mod process;
 

@@ -111,6 +111,19 @@ impl Pool {
         }
     }
 
+    /// A consistent copy of the database at `url` into the new file `out`; its size. SQLite
+    /// only: a PostgreSQL database is copied with its own tools (`pg_dump`, docs/deploy.md).
+    pub async fn backup(url: &str, options: &PoolOptions, out: &std::path::Path) -> anyhow::Result<u64> {
+        match Backend::of_url(url)? {
+            Backend::Sqlite => sqlite::backup(url, options, out).await,
+            Backend::Postgres => anyhow::bail!(
+                "`server backup` copies a SQLite database; for PostgreSQL use its own tools: \
+                 pg_dump --format=custom --file {} '<the database URL>' (docs/deploy.md)",
+                out.display()
+            ),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Pool::Sqlite(_) => Backend::Sqlite,

@@ -89,6 +89,19 @@ pub(super) async fn migration_connection(url: &str, options: &PoolOptions) -> an
     establish(path_of(url), options.sqlite_busy_timeout).await.with_context(|| format!("opening {url}"))
 }
 
+/// A consistent copy of the database at `url` into the new file `out` (SQLite's `VACUUM INTO`:
+/// one read transaction, so writers go on and the copy is as of its start); its size in bytes.
+pub async fn backup(url: &str, options: &PoolOptions, out: &std::path::Path) -> anyhow::Result<u64> {
+    anyhow::ensure!(!out.exists(), "{} exists: a backup never overwrites a file", out.display());
+    let target = out.to_str().with_context(|| format!("{}: not a UTF-8 path", out.display()))?;
+    let mut conn =
+        establish(path_of(url), options.sqlite_busy_timeout).await.with_context(|| format!("opening {url}"))?;
+    conn.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
+        .await
+        .with_context(|| format!("copying {url} into {}", out.display()))?;
+    Ok(std::fs::metadata(out)?.len())
+}
+
 fn create_folder(url: &str) -> anyhow::Result<()> {
     if let Some(dir) = std::path::Path::new(path_of(url)).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -6,6 +6,7 @@
 #[path = "../integration/common/mod.rs"]
 #[allow(dead_code)]
 mod common;
+mod deploy;
 mod recorder;
 mod schema;
 
@@ -17,11 +18,39 @@ use recorder::Recorder;
 
 on_both_databases!(the_user_operations_answer_what_the_doc_says, every_operation_answers_what_the_doc_says);
 
-/// The generated client, through a recording proxy in front of `s`, keeping its session cookie.
-async fn client_for(s: &TestServer) -> (Client, Recorder) {
-    let proxy = Recorder::start(s.base.clone()).await;
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    (Client::new_with_client(&proxy.base, http), proxy)
+/// Where the generated clients connect: a recording proxy in front of the server, whose every
+/// body is then checked against the doc, or a TLS front (nginx, `deploy.rs`), trusting its CA.
+pub struct Front {
+    pub base: String,
+    pub recorder: Option<Recorder>,
+    pub ca: Option<reqwest::Certificate>,
+}
+
+impl Front {
+    async fn recording(s: &TestServer) -> Front {
+        let recorder = Recorder::start(s.base.clone()).await;
+        Front { base: recorder.base.clone(), recorder: Some(recorder), ca: None }
+    }
+
+    /// An HTTP client for this front, with a cookie store (the session) or without one.
+    pub fn http(&self, cookies: bool) -> reqwest::Client {
+        let mut builder = reqwest::Client::builder().cookie_store(cookies);
+        if let Some(ca) = &self.ca {
+            builder = builder.add_root_certificate(ca.clone());
+        }
+        builder.build().unwrap()
+    }
+
+    /// The generated client, keeping its session cookie.
+    fn client(&self) -> Client {
+        Client::new_with_client(&self.base, self.http(true))
+    }
+
+    /// The (operationId, status) pairs answered, every body checked against the doc; `None`
+    /// through a front that records nothing.
+    fn check_bodies(&self) -> Option<BTreeSet<(String, u16)>> {
+        self.recorder.as_ref().map(check_bodies)
+    }
 }
 
 /// The status and code of an error answer; panics on success or a transport failure.
@@ -47,8 +76,18 @@ fn login_body(name: &str, password: &str) -> types::builder::PostLoginBody {
 
 async fn the_user_operations_answer_what_the_doc_says(db: DbKind) {
     let s = TestServer::start(db, |c| c.login_max_failures = 2).await;
+    user_operations(&s, &Front::recording(&s).await).await;
+}
+
+async fn every_operation_answers_what_the_doc_says(db: DbKind) {
+    let s = TestServer::start(db, |c| c.upload_max_bytes = 64 * 1024).await;
+    every_operation(&s, &Front::recording(&s).await, 64 * 1024).await;
+}
+
+/// hola, login, logout and their refusals, on a server with `login_max_failures` 2.
+pub async fn user_operations(s: &TestServer, front: &Front) {
     s.add_user("alice", "alice-password").await;
-    let (client, proxy) = client_for(&s).await;
+    let client = front.client();
 
     assert_eq!(refused(client.get_hola().send().await), (401, 10101));
     assert_eq!(refused(client.post_login().body(login_body("alice", "wrong")).send().await), (401, 10106));
@@ -60,9 +99,10 @@ async fn the_user_operations_answer_what_the_doc_says(db: DbKind) {
     assert_eq!(client.post_logout().send().await.unwrap().code, 0);
     assert_eq!(refused(client.get_hola().send().await).0, 401);
 
-    // A body the client would never send, through the same proxy: 400 with the envelope.
-    let raw = reqwest::Client::new()
-        .post(format!("{}/backend/api/v1/login", proxy.base))
+    // A body the client would never send, through the same front: 400 with the envelope.
+    let raw = front
+        .http(false)
+        .post(format!("{}/backend/api/v1/login", front.base))
         .header("content-type", "application/json")
         .body("{\"name\": 1")
         .send()
@@ -76,12 +116,7 @@ async fn the_user_operations_answer_what_the_doc_says(db: DbKind) {
     s.add_user("bob", "bob-password").await;
     assert_eq!(refused(client.post_login().body(login_body("bob", "bob-password")).send().await), (429, 10200));
 
-    let exchanges = proxy.exchanges();
-    let spec = schema::doc_spec();
-    let violations = schema::violations(&spec, &exchanges);
-    assert!(violations.is_empty(), "responses that contradict the doc:\n{}", violations.join("\n"));
-    let answered: BTreeSet<(String, u16)> =
-        exchanges.iter().filter_map(|x| Some((schema::operation(&spec, &x.method, &x.path)?.1, x.status))).collect();
+    let Some(answered) = front.check_bodies() else { return };
     for (id, status) in [
         ("get_hola", 200),
         ("get_hola", 401),
@@ -96,20 +131,20 @@ async fn the_user_operations_answer_what_the_doc_says(db: DbKind) {
 }
 
 /// A PNG as far as sniffing goes: the signature and an IHDR chunk header, then `n` bytes.
-fn png(n: usize) -> Vec<u8> {
+pub fn png(n: usize) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     bytes.extend((0..n).map(|i| (i % 251) as u8));
     bytes
 }
 
-async fn every_operation_answers_what_the_doc_says(db: DbKind) {
-    let s = TestServer::start(db, |c| c.upload_max_bytes = 64 * 1024).await;
+/// Every operation, happy and error paths, on a server whose uploads take at most
+/// `upload_limit` bytes.
+pub async fn every_operation(s: &TestServer, front: &Front, upload_limit: usize) {
     s.add_user("alice", "alice-password").await;
     s.add_user("bob", "bob-password").await;
-    let (alice, proxy) = client_for(&s).await;
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let bob = Client::new_with_client(&proxy.base, http);
-    let anonymous = Client::new(&proxy.base);
+    let alice = front.client();
+    let bob = front.client();
+    let anonymous = Client::new_with_client(&front.base, front.http(false));
 
     // Without a session, every operation but login is refused first.
     assert_eq!(refused(anonymous.get_tasks().send().await), (401, 10101));
@@ -176,17 +211,17 @@ async fn every_operation_answers_what_the_doc_says(db: DbKind) {
     let uploaded = alice.post_upload("picture.png", bytes.clone()).await.unwrap().into_inner();
     assert!(uploaded.uri.starts_with("/uploads/") && uploaded.uri.ends_with(".png"), "{}", uploaded.uri);
     assert!(uploaded.full_uri.ends_with(&uploaded.uri));
-    let served = reqwest::get(format!("{}{}", s.base, uploaded.uri)).await.unwrap();
+    let served = front.http(false).get(format!("{}{}", front.base, uploaded.uri)).send().await.unwrap();
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.bytes().await.unwrap().as_ref(), bytes.as_slice());
     assert_eq!(refused(alice.post_upload("picture.png", b"just text".to_vec()).await), (415, 10111));
-    assert_eq!(refused(alice.post_upload("big.png", png(128 * 1024)).await), (413, 10110));
+    assert_eq!(refused(alice.post_upload("big.png", png(upload_limit + 1)).await), (413, 10110));
 
     assert_eq!(alice.post_logout().send().await.unwrap().code, 0);
     // Logout cleared the cookie: the client no longer sends a token at all.
     assert_eq!(refused(alice.get_tasks().send().await), (401, 10101));
 
-    let answered = check_bodies(&proxy);
+    let Some(answered) = front.check_bodies() else { return };
     let spec = schema::doc_spec();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for op in item.as_object().unwrap().values() {

@@ -13,6 +13,7 @@
 mod common;
 
 mod availability;
+mod backup;
 mod cli;
 mod crash;
 mod errors;

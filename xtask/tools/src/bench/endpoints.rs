@@ -74,9 +74,12 @@ pub fn run(quick: bool, only: Option<String>) -> Result<()> {
     let mut http_limits = std::collections::HashMap::new();
     {
         println!("PostgreSQL: starting a throwaway cluster ({})", pg_bin.display());
-        let cluster = Cluster::start(&pg_bin, &["max_connections=200"])?;
+        // TLS on for the `postgres+tls` rows; every other row (and its pgbench) uses none.
+        let (cert, key) = self_signed_certificate()?;
+        let tls = pg::Tls { cert_pem: &cert, key_pem: &key, hostssl_only: false };
+        let cluster = Cluster::start_tls(&pg_bin, &["max_connections=200"], &tls)?;
         cluster.psql("postgres", "CREATE DATABASE bench")?;
-        let url = cluster.url("bench");
+        let url = format!("{}?sslmode=disable", cluster.url("bench"));
         let db = Db::Pg(&cluster);
         let (r, m) = run_database(&plan, &db, &url, &mut http_limits)?;
         rows.extend(r);
@@ -179,13 +182,12 @@ fn run_database(
     let login_uid = db.query_i64("SELECT id FROM users WHERE name = 'login'")?;
     let lo = db.query_i64(&format!("SELECT min(id) FROM tasks WHERE user_id = {bench_uid}"))?;
     let hi = lo + OWN_TASKS - 1;
-    let mut next_block = hi + 1;
+    let next_block = hi + 1;
     println!("{name}: seeded in {:.1} s", t.elapsed().as_secs_f64());
     check_interrupted()?;
 
     // At the default log level, as deployed: one line per request.
     let server = launch.start()?;
-    let port = server.addr.port();
     let token = server.login("bench", PASSWORD)?;
     let token_hash = match db {
         Db::Pg(c) => c.psql(
@@ -218,88 +220,150 @@ fn run_database(
     let rest_kib = proc_status(server.pid(), "VmRSS")?;
     let bare = if http_limits.is_empty() { Some(bare::start(answers)?) } else { None };
 
+    let mut run = Run {
+        plan,
+        db,
+        token: &token,
+        token_hash: &token_hash,
+        bench_uid,
+        login_uid,
+        lo,
+        hi,
+        next_block,
+        png: &png,
+        bare: bare.as_ref(),
+        http_limits,
+    };
     let mut rows = Vec::new();
     for &endpoint in &plan.endpoints {
         for &c in &CONCURRENCY {
-            check_interrupted()?;
-            let threads = c.min(2);
-            let fresh = scripts::consumes_ids(endpoint);
-            let mut cx =
-                scripts::Ctx { token: &token, login_password: PASSWORD, lo, hi, base: next_block, threads, png: &png };
-            if fresh {
-                next_block += plan.block;
-            }
-            let run = wrk(plan, port, endpoint, &cx, c)?;
-            let mut note = String::new();
-            if fresh && run.max_id >= cx.base + plan.block {
-                note = "ran out of fresh ids".into();
-            }
-            if run.rps == 0.0 {
-                note = "no request completed (timeouts)".into();
-            }
-            if run.non2xx + run.socket_errors > 0 {
-                note = format!("{} non-2xx, {} socket errors {note}", run.non2xx, run.socket_errors);
-            }
-            let db_run = match db {
-                Db::Pg(cluster) => {
-                    cx.base = next_block;
-                    if fresh {
-                        next_block += plan.block;
-                    }
-                    // The server admits one argon2 check per core (`auth::verify_password_bounded`),
-                    // and a login's statements follow its check: at most that many logins are in
-                    // the database at once. 32 pgbench clients on one user's sessions would measure
-                    // lock waits the server never has.
-                    let clients = if endpoint == "login" { c.min(cores()) } else { c };
-                    Some(pgbench(plan, cluster, endpoint, clients, &cx, bench_uid, login_uid, &token_hash)?)
-                }
-                Db::Sqlite(_) => None,
-            };
-            let l_db = db_run.as_ref().map(|r| r.tps);
-            let l_http = match &bare {
-                Some(b) => {
-                    let r = wrk(plan, b.port, endpoint, &cx, c)?;
-                    http_limits.insert((endpoint.to_string(), c), r.rps);
-                    r.rps
-                }
-                None => http_limits.get(&(endpoint.to_string(), c)).copied().unwrap_or(f64::NAN),
-            };
-            if l_db == Some(0.0) {
-                note = format!("pgbench completed no transaction {note}");
-            }
-            // Work of the endpoint's own that neither limit above does.
-            let l_work = match endpoint {
-                "upload" => Some(file_limit(plan, &png, c)?),
-                "login" => Some(argon2_limit(plan, c)?),
-                _ => None,
-            };
-            let limit =
-                l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_work.map_or(0.0, |w| 1.0 / w)));
-            let row = Row {
-                endpoint: endpoint.to_string(),
-                db: name,
-                concurrency: c,
-                rps: run.rps,
-                p50_ms: run.p50_us as f64 / 1000.0,
-                p99_ms: run.p99_us as f64 / 1000.0,
-                l_db,
-                l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
-                l_http,
-                l_work,
-                limit_rps: limit,
-                ratio: limit.map(|l| run.rps / l),
-                note,
-            };
-            report::print_row(&row);
-            rows.push(row);
+            rows.push(run.row(name, server.addr.port(), endpoint, c, "disable")?);
         }
     }
     let peak_kib = proc_status(server.pid(), "VmHWM")?;
     drop(server);
+    if let Db::Pg(cluster) = db {
+        // The same reads through a server that reaches PostgreSQL over TLS (and pgbench too),
+        // and through one that records metrics: what each costs, next to the rows above.
+        let tls = launch.clone().database(format!("{}?sslmode=require", cluster.url("bench")));
+        let metrics = launch.clone().setting("metrics_bind", "127.0.0.1:0");
+        for (variant, launch, endpoints, sslmode) in [
+            ("postgres+tls", tls, ["detail", "list"], "require"),
+            ("postgres+metrics", metrics, ["hola", "detail"], "disable"),
+        ] {
+            let server = launch.start()?;
+            for endpoint in endpoints.into_iter().filter(|e| plan.endpoints.contains(e)) {
+                for &c in &CONCURRENCY {
+                    rows.push(run.row(variant, server.addr.port(), endpoint, c, sslmode)?);
+                }
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(launch.upload_path());
     Ok((rows, Memory { db: name, rest_kib, peak_kib }))
 }
 
+/// What every row of one database's run measures with, and the fresh ids handed out so far.
+struct Run<'a> {
+    plan: &'a Plan,
+    db: &'a Db<'a>,
+    token: &'a str,
+    token_hash: &'a str,
+    bench_uid: i64,
+    login_uid: i64,
+    lo: i64,
+    hi: i64,
+    next_block: i64,
+    png: &'a [u8],
+    bare: Option<&'a bare::Bare>,
+    http_limits: &'a mut std::collections::HashMap<(String, u32), f64>,
+}
+
+impl Run<'_> {
+    /// One row: `endpoint` at `c` connections on the server at `port` (wrk), and its limits —
+    /// pgbench over `sslmode`, the bare HTTP server, the endpoint's own work.
+    fn row(&mut self, name: &'static str, port: u16, endpoint: &'static str, c: u32, sslmode: &str) -> Result<Row> {
+        check_interrupted()?;
+        let plan = self.plan;
+        let threads = c.min(2);
+        let fresh = scripts::consumes_ids(endpoint);
+        let mut cx = scripts::Ctx {
+            token: self.token,
+            login_password: PASSWORD,
+            lo: self.lo,
+            hi: self.hi,
+            base: self.next_block,
+            threads,
+            png: self.png,
+        };
+        if fresh {
+            self.next_block += plan.block;
+        }
+        let run = wrk(plan, port, endpoint, &cx, c)?;
+        let mut note = String::new();
+        if fresh && run.max_id >= cx.base + plan.block {
+            note = "ran out of fresh ids".into();
+        }
+        if run.rps == 0.0 {
+            note = "no request completed (timeouts)".into();
+        }
+        if run.non2xx + run.socket_errors > 0 {
+            note = format!("{} non-2xx, {} socket errors {note}", run.non2xx, run.socket_errors);
+        }
+        let db_run = match self.db {
+            Db::Pg(cluster) => {
+                cx.base = self.next_block;
+                if fresh {
+                    self.next_block += plan.block;
+                }
+                // The server admits one argon2 check per core (`auth::verify_password_bounded`),
+                // and a login's statements follow its check: at most that many logins are in
+                // the database at once. 32 pgbench clients on one user's sessions would measure
+                // lock waits the server never has.
+                let clients = if endpoint == "login" { c.min(cores()) } else { c };
+                let ids = (self.bench_uid, self.login_uid, self.token_hash);
+                Some(pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode)?)
+            }
+            Db::Sqlite(_) => None,
+        };
+        let l_db = db_run.as_ref().map(|r| r.tps);
+        let l_http = match self.bare {
+            Some(b) => {
+                let r = wrk(plan, b.port, endpoint, &cx, c)?;
+                self.http_limits.insert((endpoint.to_string(), c), r.rps);
+                r.rps
+            }
+            None => self.http_limits.get(&(endpoint.to_string(), c)).copied().unwrap_or(f64::NAN),
+        };
+        if l_db == Some(0.0) {
+            note = format!("pgbench completed no transaction {note}");
+        }
+        // Work of the endpoint's own that neither limit above does.
+        let l_work = match endpoint {
+            "upload" => Some(file_limit(plan, self.png, c)?),
+            "login" => Some(argon2_limit(plan, c)?),
+            _ => None,
+        };
+        let limit = l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_work.map_or(0.0, |w| 1.0 / w)));
+        let row = Row {
+            endpoint: endpoint.to_string(),
+            db: name,
+            concurrency: c,
+            rps: run.rps,
+            p50_ms: run.p50_us as f64 / 1000.0,
+            p99_ms: run.p99_us as f64 / 1000.0,
+            l_db,
+            l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
+            l_http,
+            l_work,
+            limit_rps: limit,
+            ratio: limit.map(|l| run.rps / l),
+            note,
+        };
+        report::print_row(&row);
+        Ok(row)
+    }
+}
 /// 100 users (bench, login and 98 others) with 100k tasks spread over them, the bench user's
 /// own 100k tasks followed by `pools` fresh ones for status changes and deletes, and live
 /// sessions; every user's task count set from the rows. One statement each: seconds.
@@ -394,16 +458,16 @@ fn wrk(plan: &Plan, port: u16, endpoint: &str, cx: &scripts::Ctx, connections: u
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// pgbench running `endpoint`'s statements; `ids` are the bench user's, the login user's and
+/// the bench session's token hash; `sslmode` as libpq's.
 fn pgbench(
     plan: &Plan,
     cluster: &Cluster,
     endpoint: &str,
     clients: u32,
     cx: &scripts::Ctx,
-    uid: i64,
-    lid: i64,
-    token_hash: &str,
+    (uid, lid, token_hash): (i64, i64, &str),
+    sslmode: &str,
 ) -> Result<PgbenchRun> {
     let script = plan.work.join(format!("{endpoint}.sql"));
     // A tenth of the transactions logged with their latency: enough for a p99, little work for
@@ -425,6 +489,7 @@ fn pgbench(
     cmd.args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", &cx.threads.to_string()])
         .args(["-T", &plan.secs.to_string(), "-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "postgres"])
         .args(["-l", "--sampling-rate=0.1", &format!("--log-prefix={log_prefix}")])
+        .env("PGSSLMODE", sslmode)
         .current_dir(&plan.work)
         .arg("-f")
         .arg(&script);
@@ -552,6 +617,13 @@ fn argon2_limit(plan: &Plan, clients: u32) -> Result<f64> {
         assert_eq!(out, expected.as_bytes());
         Ok(())
     })?)
+}
+
+/// A self-signed certificate and its key (PEM) for the benchmark's cluster: `sslmode=require`
+/// encrypts without checking who answers.
+fn self_signed_certificate() -> Result<(String, String)> {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
+    Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
 }
 
 /// A small real PNG (16×16, a colour gradient, 463 bytes): what the upload endpoint stores.
