@@ -7,7 +7,8 @@ use anyhow::Context as _;
 use dropshot::{ConfigDropshot, HttpServer, ServerBuilder};
 use slog::Logger;
 
-use crate::auth::{valid_user_name, MIN_PASSWORD_LEN};
+use crate::auth::limits::ClientBuckets;
+use crate::auth::{valid_user_name, PasswordChecks, MIN_PASSWORD_LEN};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::rows::{NewUser, User, UserChange};
@@ -51,12 +52,19 @@ impl Server {
         };
         let config = Arc::new(config);
         let schema = crate::db::migrations::latest(pool.backend());
+        let login_buckets = Arc::new(ClientBuckets::new(config.login_rate_per_minute, config.login_burst));
         let context = Arc::new(ServerContext {
             pool: pool.clone(),
             config: config.clone(),
             clock: clock.clone(),
             request_users,
             schema,
+            password_checks: PasswordChecks::start(
+                config.password_checks(),
+                usize::try_from(config.password_check_queue).unwrap_or(usize::MAX),
+            ),
+            login_buckets: login_buckets.clone(),
+            trusted_proxies: config.trusted_proxies()?,
         });
         let http = ServerBuilder::new(api, context, log.clone())
             .config(dropshot_config)
@@ -70,7 +78,7 @@ impl Server {
             "" => None,
             bind => Some(crate::metrics::serve(bind.parse().context("metrics_bind")?, pool.clone(), &log)?),
         };
-        let housekeeping = crate::housekeeping::start(pool.clone(), config, clock, log);
+        let housekeeping = crate::housekeeping::start(pool.clone(), config, clock, login_buckets, log);
         Ok((Server { http, pool, housekeeping, metrics }, admin_password))
     }
 

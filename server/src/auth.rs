@@ -7,6 +7,7 @@ use rand::Rng as _;
 use sha2::Digest as _;
 
 mod checks;
+pub mod limits;
 
 /// The smallest password length the CLI accepts.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -23,7 +24,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Ok(hash.to_string())
 }
 
-pub use checks::verify_bounded as verify_password_bounded;
+pub use checks::{Busy, PasswordChecks};
 
 /// A hash no password matches, verified against for unknown names so that they take as long as
 /// a wrong password.

@@ -46,6 +46,17 @@ pub struct Config {
     pub login_max_failures: u64,
     /// The window, counted from the first failed login.
     pub login_window_secs: u64,
+    /// Password checks (argon2) that run at once; 0: half the cores, at least one.
+    pub password_checks: u32,
+    /// Logins that may wait for a password check; one more is refused at once (429).
+    pub password_check_queue: u32,
+    /// Logins one client address may attempt per minute (a token bucket); 0: no limit.
+    pub login_rate_per_minute: u32,
+    /// The bucket's size: attempts a client may make at once before the rate applies.
+    pub login_burst: u32,
+    /// Proxies trusted to name the client in `X-Forwarded-For`: addresses or CIDR blocks
+    /// (`10.0.0.0/8`). From any other peer the header is ignored.
+    pub trusted_proxies: Vec<String>,
     /// Connections in the pool.
     pub db_pool_size: u32,
     /// PostgreSQL: connections, besides the pool, that many requests' reads share at once.
@@ -94,6 +105,11 @@ impl Default for Config {
             last_seen_interval_secs: 60,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            password_checks: 0,
+            password_check_queue: 8,
+            login_rate_per_minute: 30,
+            login_burst: 10,
+            trusted_proxies: Vec::new(),
             db_pool_size: 16,
             db_read_connections: 1,
             db_timeout_secs: 3,
@@ -128,6 +144,10 @@ impl Config {
                 ),
                 toml::Value::Boolean(_) => toml::Value::Boolean(
                     text.trim().parse().with_context(|| format!("{var}={text:?}: expected true or false"))?,
+                ),
+                // A list: its items separated by commas.
+                toml::Value::Array(_) => toml::Value::Array(
+                    text.split(',').map(str::trim).filter(|i| !i.is_empty()).map(|i| i.to_owned().into()).collect(),
                 ),
                 _ => toml::Value::String(text),
             };
@@ -167,6 +187,7 @@ impl Config {
         );
         self.log_level()?;
         crate::db::postgres::tls::SslMode::parse(&self.db_sslmode).context("db_sslmode")?;
+        self.trusted_proxies()?;
         Ok(())
     }
 
@@ -175,6 +196,24 @@ impl Config {
         self.log_level.parse::<slog::Level>().map_err(|()| {
             anyhow::anyhow!("log_level {:?}: expected trace, debug, info, warn, error or critical", self.log_level)
         })
+    }
+
+    /// `trusted_proxies`, parsed.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<crate::clients::Network>> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|e| anyhow::anyhow!("trusted_proxies: {p:?} is not an address or CIDR block: {e}"))
+            })
+            .collect()
+    }
+
+    /// How many password checks run at once: `password_checks`, or half the cores.
+    pub fn password_checks(&self) -> usize {
+        match self.password_checks {
+            0 => (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2).max(1),
+            n => n as usize,
+        }
     }
 
     pub fn secure_cookie(&self) -> bool {

@@ -3,12 +3,14 @@
 //! its user's, but the sessions of a user who never comes back, and the failure counts of names
 //! tried and never again (guessed names), would otherwise stay forever.
 //!
-//! Every instance sweeps; two sweeping at once delete the same rows, which is harmless.
+//! Every instance sweeps; two sweeping at once delete the same rows, which is harmless. Each also
+//! drops, every minute, the login buckets of client addresses that have refilled (kept in memory).
 
 use std::time::Duration;
 
 use slog::Logger;
 
+use crate::auth::limits::ClientBuckets;
 use crate::clock::{secs_to_ms, Clock};
 use crate::config::Config;
 use crate::db::{db, DbError, Pool};
@@ -35,14 +37,32 @@ pub async fn sweep(pool: &Pool, config: &Config, now: i64) -> Result<Swept, DbEr
     Ok(Swept { sessions, login_failures })
 }
 
-/// Sweeps every [`SWEEP_EVERY`] until the returned task is aborted. A failed sweep (the
-/// database away) is logged and tried again next time.
-pub fn start(pool: Pool, config: std::sync::Arc<Config>, clock: Clock, log: Logger) -> tokio::task::JoinHandle<()> {
+/// How often the login buckets of quiet clients are dropped.
+const BUCKETS_EVERY: Duration = Duration::from_secs(60);
+
+/// Sweeps every [`SWEEP_EVERY`] (and drops full login buckets every [`BUCKETS_EVERY`]) until
+/// the returned task is aborted. A failed sweep (the database away) is logged and tried again
+/// next time.
+pub fn start(
+    pool: Pool,
+    config: std::sync::Arc<Config>,
+    clock: Clock,
+    buckets: std::sync::Arc<ClientBuckets>,
+    log: Logger,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + SWEEP_EVERY, SWEEP_EVERY);
+        let start = tokio::time::Instant::now();
+        let mut every = tokio::time::interval_at(start + SWEEP_EVERY, SWEEP_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut buckets_every = tokio::time::interval_at(start + BUCKETS_EVERY, BUCKETS_EVERY);
         loop {
-            every.tick().await;
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = buckets_every.tick() => {
+                    buckets.forget_full();
+                    continue;
+                }
+            }
             match sweep(&pool, &config, clock.now_ms()).await {
                 Ok(swept) => slog::debug!(log, "housekeeping";
                     "expired_sessions" => swept.sessions, "login_failures" => swept.login_failures),

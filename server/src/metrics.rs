@@ -11,7 +11,8 @@
 //! | `db_pool_connections` | gauge | `state` (`in_use`, `idle`) |
 //! | `db_pool_waits_total`, `db_pool_timeouts_total` | counter | — |
 //! | `db_errors_total` | counter | `kind` (`unavailable`, `duplicate`, `query`) |
-//! | `logins_total` | counter | `result` (`ok`, `failed`, `locked_out`) |
+//! | `logins_total` | counter | `result` (`ok`, `failed`, `locked_out`, `rate_limited`, `busy`) |
+//! | `logins_delayed_total` | counter | — |
 //! | `upload_bytes_total`, `uploads_total` | counter | — |
 
 use std::future::Future;
@@ -19,7 +20,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use backend_api::{ApiError, UploadReply};
+use backend_api::{ApiError, Reply};
 use dropshot::{ApiDescription, Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use slog::Logger;
@@ -92,7 +93,11 @@ fn describe() {
     describe_counter!("db_pool_waits_total", "Checkouts that had to wait for a pooled connection.");
     describe_counter!("db_pool_timeouts_total", "Checkouts that gave up waiting (each a 503).");
     describe_counter!("db_errors_total", "Database failures, by kind.");
-    describe_counter!("logins_total", "Logins, by result: ok, failed (401), locked_out (429).");
+    describe_counter!(
+        "logins_total",
+        "Logins, by result: ok, failed (401), locked_out, rate_limited (this address), busy (no password check free): 429.",
+    );
+    describe_counter!("logins_delayed_total", "Logins slowed down: their name failed from many addresses.");
     describe_counter!("upload_bytes_total", Unit::Bytes, "Bytes of uploads stored.");
     describe_counter!("uploads_total", "Uploads stored.");
 }
@@ -175,10 +180,10 @@ impl Answer for http::Response<Body> {
     }
 }
 
-impl Answer for UploadReply {
+impl<T: Answer> Answer for Reply<T> {
     fn status(&self) -> u16 {
         match &self.0 {
-            Ok(_) => 200,
+            Ok(answer) => answer.status(),
             Err(e) => e.http_status(),
         }
     }
@@ -189,9 +194,14 @@ pub fn db_error(kind: &'static str) {
     metrics::counter!("db_errors_total", "kind" => kind).increment(1);
 }
 
-/// A login's result: `ok`, `failed` or `locked_out`.
+/// A login's result: `ok`, `failed`, `locked_out`, `rate_limited` or `busy`.
 pub fn login(result: &'static str) {
     metrics::counter!("logins_total", "result" => result).increment(1);
+}
+
+/// A login slowed down because its name failed from many addresses.
+pub fn login_delayed() {
+    metrics::counter!("logins_delayed_total").increment(1);
 }
 
 /// An upload stored.

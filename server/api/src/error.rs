@@ -65,7 +65,8 @@ error_codes! {
     InvalidStatus = (10121, "invalid_status", 409),
     /// `limit` above the maximum.
     OverMaxLimit = (10122, "over_max_limit", 400),
-    /// Too many failed logins for this name.
+    /// Too many logins: failed ones for this name from this address, too many from this address,
+    /// or every password check busy (with `Retry-After` when `post_login` answers it).
     ReachMaxLoginLimit = (10200, "reach_max_login_limit", 429),
     /// Database unreachable; the server recovers by itself when it returns.
     ServiceUnavailable = (10205, "service_unavailable", 503),
@@ -90,12 +91,45 @@ pub struct ApiError {
     pub error: String,
     #[serde(skip)]
     status: u16,
+    /// `Retry-After`, in seconds (sent by operations that answer a [`crate::Reply`]).
+    #[serde(skip)]
+    retry_after: Option<u64>,
+    /// `Connection: close` (likewise).
+    #[serde(skip)]
+    close: bool,
 }
 
 impl ApiError {
     /// An error with the given code and a message for the client.
     pub fn new(code: ErrorCode, msg: impl Into<String>) -> Self {
-        ApiError { code: code.code(), msg: msg.into(), error: code.name().to_owned(), status: code.status() }
+        ApiError {
+            code: code.code(),
+            msg: msg.into(),
+            error: code.name().to_owned(),
+            status: code.status(),
+            retry_after: None,
+            close: false,
+        }
+    }
+
+    /// Says when to try again (`Retry-After`, at least 1 s).
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
+
+    /// Asks that the connection be closed after this answer.
+    pub fn closing(mut self) -> Self {
+        self.close = true;
+        self
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    pub fn closes_connection(&self) -> bool {
+        self.close
     }
 
     pub fn invalid_request(msg: impl Into<String>) -> Self {

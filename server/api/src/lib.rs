@@ -10,11 +10,13 @@
 
 mod error;
 mod extract;
+mod reply;
 mod tasks;
 mod upload;
 
 pub use error::{routing_error, ApiError, ErrorCode};
 pub use extract::{LazyBody, LazyQuery};
+pub use reply::Reply;
 pub use tasks::*;
 pub use upload::*;
 
@@ -50,7 +52,7 @@ pub trait BackendApi {
     async fn post_login(
         rqctx: RequestContext<Self::Context>,
         body: LazyBody<LoginRequest>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<LoginResponse>, LoginHeaders>, ApiError>;
+    ) -> Result<LoginReply, ApiError>;
 
     /// 登出
     ///
@@ -233,6 +235,9 @@ pub struct LoginHeaders {
     #[serde(rename = "x-auth-token")]
     pub x_auth_token: String,
 }
+
+/// What `post_login` answers: the session, or a refusal whose 429 carries `Retry-After`.
+pub type LoginReply = Reply<HttpResponseHeaders<HttpResponseOk<LoginResponse>, LoginHeaders>>;
 
 /// Headers of a logout: the session cookie, cleared.
 #[derive(Debug, Clone, Serialize, JsonSchema)]

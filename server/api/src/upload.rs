@@ -7,15 +7,13 @@
 
 use async_trait::async_trait;
 use dropshot::{
-    ApiEndpointBodyContentType, ApiEndpointResponse, Body, ExclusiveExtractor, ExtractorMetadata, HttpError,
-    HttpResponse, HttpResponseOk, RequestContext, ServerContext, TypedBody,
+    ApiEndpointBodyContentType, Body, ExclusiveExtractor, ExtractorMetadata, HttpError, HttpResponseOk, RequestContext,
+    ServerContext, TypedBody,
 };
 use schemars::gen::SchemaGenerator;
 use schemars::schema::{InstanceType, ObjectValidation, Schema, SchemaObject};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
-use crate::ApiError;
 
 /// The multipart form of `post_upload`: one file field, `file`. Only its schema is used (the
 /// body is streamed, see [`UploadBody`]).
@@ -88,36 +86,9 @@ pub struct UploadResponse {
 }
 
 /// What `post_upload` answers: the 200 [`UploadResponse`], or a refusal — the `Error` envelope
-/// with its status and `Connection: close` (the rest of the body may still be arriving).
-#[derive(Debug)]
-pub struct UploadReply(pub Result<UploadResponse, ApiError>);
-
-impl HttpResponse for UploadReply {
-    fn to_result(self) -> Result<http::Response<Body>, HttpError> {
-        match self.0 {
-            Ok(ok) => HttpResponseOk(ok).to_result(),
-            Err(e) => {
-                let json = serde_json::to_string(&e).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
-                Ok(http::Response::builder()
-                    .status(e.http_status())
-                    .header(http::header::CONTENT_TYPE, "application/json")
-                    .header(http::header::CONNECTION, "close")
-                    .body(json.into())?)
-            }
-        }
-    }
-
-    fn response_metadata() -> ApiEndpointResponse {
-        HttpResponseOk::<UploadResponse>::response_metadata()
-    }
-
-    fn status_code(&self) -> http::StatusCode {
-        match &self.0 {
-            Ok(_) => http::StatusCode::OK,
-            Err(e) => http::StatusCode::from_u16(e.http_status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-        }
-    }
-}
+/// with its status and `Connection: close` ([`ApiError::closing`]: the rest of the body may still
+/// be arriving).
+pub type UploadReply = crate::Reply<HttpResponseOk<UploadResponse>>;
 
 /// Path of `get_upload`: a stored file's name.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -1,17 +1,26 @@
-//! Password checks for logins: at most one per core at a time, on the blocking pool, with argon2's
-//! working memory kept for the next check while logins keep coming, and given back two seconds
-//! after they stop.
+//! Password checks for logins, within a budget: a fixed number of worker threads (setting
+//! `password_checks`) run argon2 at a lower CPU priority, fed by a short queue
+//! (`password_check_queue`). A login that finds the queue full is refused at once
+//! ([`Busy`]), without hashing.
 //!
-//! Why keep it: each check needs 19 MiB (the crate's default `m`). Allocated afresh, that memory
-//! comes straight from mmap (see `fixed_mmap_threshold` in main.rs) and every one of its pages
-//! faults in and is zeroed, which makes a check markedly slower than argon2's own work
-//! (`docs/performance.md`). Why give it back: a server nobody logs in to should not hold 19 MiB
-//! per core.
+//! Why a budget: every check costs ~19 MiB and 15–25 ms of a core. Unbounded (tokio's blocking
+//! pool has 512 threads), 32 connections of wrong-password logins took every core and cut the
+//! rest of the API to a quarter; memory peaked at 1 GB. Why a lower priority (nice 10): the
+//! workers then use the cores the rest of the API leaves idle, and yield them when it needs them —
+//! a login under load takes longer, a session check does not.
+//!
+//! Why each worker keeps its working memory while logins keep coming, and gives it back
+//! [`KEEP_FOR`] after they stop: allocated afresh, those 19 MiB come straight from mmap and every
+//! page faults in and is zeroed, which makes a check markedly slower than argon2's own work
+//! (`docs/performance.md`); but a server nobody logs in to should not hold them.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::phc::{Output, PasswordHash};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 /// Whether `password` matches the PHC string `hash`, computed in `memory` (grown to the hash's
 /// `m` if it is smaller). A malformed hash, or one of another algorithm family, matches nothing.
@@ -36,118 +45,119 @@ pub fn verify_in(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
     Output::new(&computed).is_ok_and(|computed| computed == *expected)
 }
 
-/// [`verify_in`] on the blocking pool, one check per core at a time. Running every waiting login's
-/// check at once (up to the blocking pool's 512 threads) would only multiply memory — a peak of
-/// 1 GB under 32 concurrent logins — and make every one of them slower.
-pub async fn verify_bounded(password: String, hash: String) -> Result<bool, tokio::task::JoinError> {
-    let checks = checks();
-    let mut turn = Turn::new(checks);
-    let _permit = checks.permits.acquire().await.expect("the semaphore is never closed");
-    let mut memory = checks.memory().take();
-    let (matches, memory) = tokio::task::spawn_blocking(move || {
-        let matches = verify_in(&password, &hash, &mut memory);
-        (matches, memory)
-    })
-    .await?;
-    turn.memory = Some(memory);
-    Ok(matches)
+/// The workers, and the queue in front of them. Dropping it stops them once the queue is empty.
+pub struct PasswordChecks {
+    jobs: Sender<Job>,
+    /// Working memories the workers hold now.
+    buffers: Arc<AtomicUsize>,
 }
 
-struct Checks {
-    permits: tokio::sync::Semaphore,
-    memory: Mutex<Memory>,
+/// No worker is free and the queue is full: the login is refused without a check.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Busy;
+
+struct Job {
+    password: String,
+    hash: String,
+    answer: tokio::sync::oneshot::Sender<bool>,
 }
 
-#[derive(Default)]
-struct Memory {
-    /// Logins between asking for a check and having finished it (waiting or checking).
-    wanting: usize,
-    /// Working memory of finished checks, for the next ones; never more than one per permit,
-    /// since a check takes one only when it holds a permit and finds none spare.
-    spare: Vec<Vec<Block>>,
-    /// How many working memories were made afresh (not reused), for the tests.
-    made: usize,
-    /// Counts the times nobody wanted a check: memory is given back only if this has not moved
-    /// (and nobody wants one) when the keeping time is over.
-    quiet_since: u64,
-}
+/// How long a worker keeps its working memory after its last check.
+const KEEP_FOR: Duration = Duration::from_secs(2);
 
-impl Memory {
-    fn take(&mut self) -> Vec<Block> {
-        self.spare.pop().unwrap_or_else(|| {
-            self.made += 1;
-            Vec::new()
-        })
-    }
-}
+/// The workers' niceness: below every other thread of the server (nice 0).
+const WORKER_NICE: i32 = 10;
 
-fn checks() -> &'static Checks {
-    static CHECKS: OnceLock<Checks> = OnceLock::new();
-    CHECKS.get_or_init(|| Checks {
-        permits: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
-        memory: Mutex::new(Memory::default()),
-    })
-}
-
-impl Checks {
-    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
-        // The lock only guards a counter and a list: a panic elsewhere can't leave them half-done.
-        self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// One login's turn, counted from asking for a check until it is over (or the login's future is
-/// dropped). Counting and keeping happen under one lock, so the last turn to end sees nobody
-/// wanting, and [`KEEP_FOR`] later every spare buffer is freed unless a check came meanwhile.
-struct Turn {
-    checks: &'static Checks,
-    memory: Option<Vec<Block>>,
-}
-
-impl Turn {
-    fn new(checks: &'static Checks) -> Self {
-        checks.memory().wanting += 1;
-        Turn { checks, memory: None }
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        let mut memory = self.checks.memory();
-        memory.wanting -= 1;
-        memory.spare.extend(self.memory.take());
-        if memory.wanting > 0 {
-            return;
+impl PasswordChecks {
+    /// Starts `workers` threads (at least one) with a queue of `queue` waiting logins.
+    pub fn start(workers: usize, queue: usize) -> Self {
+        let (jobs, waiting) = crossbeam_channel::bounded(queue);
+        let buffers = Arc::new(AtomicUsize::new(0));
+        for i in 0..workers.max(1) {
+            let (waiting, buffers) = (waiting.clone(), buffers.clone());
+            std::thread::Builder::new()
+                .name(format!("password-check-{i}"))
+                .spawn(move || work(&waiting, &buffers))
+                .expect("the OS starts a thread");
         }
-        // The last turn: keep the memory a moment for a login that follows soon (one client
-        // logging in after another, a morning's rush), then give it back.
-        memory.quiet_since += 1;
-        let quiet_since = memory.quiet_since;
-        drop(memory);
-        let checks = self.checks;
-        let give_back = move || {
-            let freed = {
-                let mut memory = checks.memory();
-                if memory.wanting > 0 || memory.quiet_since != quiet_since {
-                    return;
+        PasswordChecks { jobs, buffers }
+    }
+
+    /// Queues a check of `password` against `hash`, or refuses at once if the queue is full.
+    /// The future answers whether it matches; `None` if the check itself failed (a worker
+    /// panicked).
+    pub fn check(
+        &self,
+        password: String,
+        hash: String,
+    ) -> Result<impl std::future::Future<Output = Option<bool>> + use<>, Busy> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        match self.jobs.try_send(Job { password, hash, answer }) {
+            Err(TrySendError::Full(_)) => Err(Busy),
+            // Disconnected (every worker gone): the job, and its answer, are dropped, so the
+            // future answers `None` like a check that failed.
+            Ok(()) | Err(TrySendError::Disconnected(_)) => Ok(async move { answered.await.ok() }),
+        }
+    }
+
+    /// Working memories the workers hold now.
+    pub fn buffers(&self) -> usize {
+        self.buffers.load(Ordering::Relaxed)
+    }
+}
+
+fn work(waiting: &Receiver<Job>, buffers: &AtomicUsize) {
+    lower_priority();
+    let mut memory: Vec<Block> = Vec::new();
+    loop {
+        let job = if memory.is_empty() {
+            match waiting.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            }
+        } else {
+            match waiting.recv_timeout(KEEP_FOR) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    memory = Vec::new();
+                    buffers.fetch_sub(1, Ordering::Relaxed);
+                    continue;
                 }
-                std::mem::take(&mut memory.spare)
-            };
-            // Unmapping 19 MiB takes a while: not under the lock.
-            drop(freed);
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
         };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn(async move {
-                tokio::time::sleep(KEEP_FOR).await;
-                give_back();
-            })),
-            Err(_) => give_back(),
+        // The login gave up (client gone) while waiting: no check to run.
+        if job.answer.is_closed() {
+            continue;
+        }
+        if memory.is_empty() {
+            buffers.fetch_add(1, Ordering::Relaxed);
+        }
+        let checked =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify_in(&job.password, &job.hash, &mut memory)));
+        match checked {
+            Ok(matches) => drop(job.answer.send(matches)),
+            // Dropping the answer tells the login the check failed; the memory may be half-grown.
+            Err(_) => {
+                if !memory.is_empty() {
+                    memory = Vec::new();
+                    buffers.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
         }
     }
 }
 
-/// How long working memory outlives the last check.
-const KEEP_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+/// Lowers this thread's CPU priority (Linux: niceness is per thread). Failing leaves it as is:
+/// checks still run, only without yielding to the rest.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread's own id.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, WORKER_NICE);
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -173,24 +183,20 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn memory_is_kept_while_logins_come_and_given_back_after_they_stop() {
+    async fn checks_beyond_the_queue_are_refused_and_memory_is_given_back() {
         let hash = crate::auth::hash_password("pw").unwrap();
-        let permits = checks().permits.available_permits();
-        let made = || checks().memory().made;
-        let made_before = made();
-        // Six logins asked for at once: all are waiting long before the first check (~15 ms) ends.
-        let logins: Vec<_> = (0..6).map(|_| tokio::spawn(verify_bounded("pw".into(), hash.clone()))).collect();
-        for login in logins {
-            assert!(login.await.unwrap().unwrap());
+        let checks = PasswordChecks::start(1, 1);
+        // Six asked for at once: one worker, one place in the queue — at most one more slips in
+        // if the worker takes the first job between two calls; the rest are refused unchecked.
+        let asked: Vec<_> = (0..6).map(|_| checks.check("pw".into(), hash.clone())).collect();
+        let busy = asked.iter().filter(|a| a.is_err()).count();
+        assert!((3..=5).contains(&busy), "{busy} of 6 refused with one worker and a queue of one");
+        for accepted in asked.into_iter().flatten() {
+            assert_eq!(accepted.await, Some(true));
         }
-        assert!(made() - made_before <= permits, "{} made for 6 checks on {permits} permits", made() - made_before);
-        assert!(!checks().memory().spare.is_empty(), "kept for the next login");
-        // One more, soon after: no new memory; then nobody for longer than KEEP_FOR: all given back.
-        let made_before = made();
-        assert!(!verify_bounded("wrong".into(), hash.clone()).await.unwrap());
-        assert_eq!(made(), made_before);
-        tokio::time::sleep(KEEP_FOR + std::time::Duration::from_millis(500)).await;
-        let memory = checks().memory();
-        assert_eq!((memory.wanting, memory.spare.len()), (0, 0), "nobody wants a check: nothing kept");
+        assert_eq!(checks.buffers(), 1, "the worker keeps its memory for the next login");
+        assert_eq!(checks.check("wrong".into(), hash.clone()).unwrap().await, Some(false));
+        tokio::time::sleep(KEEP_FOR + Duration::from_millis(500)).await;
+        assert_eq!(checks.buffers(), 0, "nobody logged in for KEEP_FOR: memory given back");
     }
 }

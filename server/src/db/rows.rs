@@ -69,12 +69,22 @@ pub struct Limits {
     pub lifetime_ms: i64,
 }
 
-/// Failed logins of one name since `first_failed_at`.
+/// Failed logins of one name from one address (or every address: `sessions::EVERY_ADDRESS`)
+/// since `first_failed_at`.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = login_failures)]
 pub struct LoginFailures {
+    pub address: String,
     pub failures: i64,
     pub first_failed_at: i64,
+}
+
+/// A name's failed logins in the current window: from the login's address (whose window may
+/// have started earlier), and how many from every address.
+#[derive(Debug, Clone, Default)]
+pub struct FailureCounts {
+    pub here: Option<LoginFailures>,
+    pub everywhere: i64,
 }
 
 /// A task in full.

@@ -33,8 +33,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (name) {
+    login_failures (name, address) {
         name -> Text,
+        address -> Text,
         failures -> BigInt,
         first_failed_at -> BigInt,
     }

@@ -36,6 +36,12 @@ pub struct ServerContext {
     pub request_users: RequestUsers,
     /// The version of this binary's newest migration: the schema `readyz` asks for.
     pub schema: String,
+    /// The argon2 workers and their queue (`post_login`).
+    pub password_checks: crate::auth::PasswordChecks,
+    /// Logins left to each client address.
+    pub login_buckets: Arc<crate::auth::limits::ClientBuckets>,
+    /// `trusted_proxies`, parsed: whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<crate::clients::Network>,
 }
 
 /// The implementation of the trait (state lives in [`ServerContext`]).
@@ -149,11 +155,12 @@ impl backend_api::BackendApi for BackendImpl {
     async fn post_login(
         rqctx: Ctx,
         body: LazyBody<backend_api::LoginRequest>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<backend_api::LoginResponse>, backend_api::LoginHeaders>,
-        ApiError,
-    > {
-        metrics::observed("post_login", async { users::post_login(rqctx, body.parse()?).await }).await
+    ) -> Result<backend_api::LoginReply, ApiError> {
+        metrics::observed("post_login", async {
+            let body = body.parse()?;
+            Ok(backend_api::Reply(users::post_login(rqctx, body).await))
+        })
+        .await
     }
 
     async fn post_logout(

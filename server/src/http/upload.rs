@@ -73,7 +73,7 @@ pub async fn post_upload(rqctx: Ctx, body: UploadBody) -> UploadReply {
         // the refusal (sent now, with Connection: close) instead of a reset.
         tokio::spawn(drain(stream));
     }
-    UploadReply(result)
+    backend_api::Reply(result.map(dropshot::HttpResponseOk).map_err(ApiError::closing))
 }
 
 async fn drain(mut stream: Stream) {

@@ -61,6 +61,8 @@ async fn the_contract_holds_through_nginx_in_front_of_two_instances() {
             common::launch(DbKind::Postgres, |c| {
                 c.public_url = "https://localhost".to_owned();
                 c.login_max_failures = 2;
+                // What docs/deploy.md says to set behind this site.
+                c.trusted_proxies = vec!["127.0.0.1".to_owned()];
                 c.log_format = server::config::LogFormat::Json;
                 c.log_level = "info".to_owned();
             })
@@ -104,6 +106,21 @@ async fn the_contract_holds_through_nginx_in_front_of_two_instances() {
             let id = login.headers()["x-request-id"].to_str().unwrap().to_owned();
             assert!(id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit()), "nginx's $request_id: {id}");
             expect_ok(login).await;
+            // The client's own address, forwarded by nginx, is whom a failed login is counted for.
+            let from_elsewhere = reqwest::Client::builder()
+                .add_root_certificate(front.ca.clone().unwrap())
+                .local_address("127.0.0.3".parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap();
+            let failed = from_elsewhere
+                .post(format!("{}/backend/api/v1/login", front.base))
+                .json(&serde_json::json!({"name": "carol", "password": "wrong"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(failed.status(), 401);
+            let counted_for = "SELECT count(*) AS n FROM login_failures WHERE name = 'carol' AND address = '127.0.0.3'";
+            assert_eq!(a.stored().count(counted_for).await, 1, "counted for the client behind nginx");
         } else {
             let limit = 10 * 1024 * 1024;
             every_operation(&a, &front, limit).await;

@@ -20,6 +20,7 @@ mod errors;
 mod health;
 mod instances;
 mod login;
+mod login_limits;
 mod logs;
 mod metrics;
 mod migrations;

@@ -6,7 +6,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::{oplog, Conn, Shared};
 use crate::db::cached::{CacheBySql, SqlOnce};
-use crate::db::rows::{Limits, LoginFailures, NewOp, Session, User};
+use crate::db::rows::{FailureCounts, Limits, LoginFailures, NewOp, Session, User};
 use crate::db::schema::{login_failures, sessions, users};
 
 /// The user id of the session of a token hash, as a scalar subquery (`NULL` for none): reads
@@ -35,11 +35,14 @@ pub fn expired(idle_before: i64, created_before: i64) -> _ {
 
 /// Opens a session for a successful login: inserts it, drops the user's expired sessions,
 /// revokes their oldest sessions beyond `limits.max_per_user`, forgets the name's failed
-/// logins and logs the operation, all in one transaction.
+/// logins from this `address` (not those from elsewhere, which still slow the name down) and
+/// logs the operation, all in one transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     conn: &mut Conn,
     user_id: i64,
     name: &str,
+    address: &str,
     token_hash: &str,
     limits: &Limits,
     op: &NewOp,
@@ -74,7 +77,7 @@ pub async fn create(
         if !surplus.is_empty() {
             diesel::delete(sessions::table.filter(sessions::id.eq_any(surplus))).execute(conn).await?;
         }
-        diesel::delete(login_failures::table.filter(login_failures::name.eq(name))).execute(conn).await?;
+        diesel::delete(login_failures::table.find((name, address))).execute(conn).await?;
         oplog::append(conn, op).await?;
         Ok(id)
     })
@@ -109,7 +112,7 @@ pub async fn delete_expired(conn: &mut Conn, idle_before: i64, created_before: i
     diesel::delete(sessions::table.filter(expired(idle_before, created_before))).execute(conn).await
 }
 
-/// Forgets the failed logins of every name whose window started at or before `window_start`
+/// Forgets the failed logins of every name and address whose window started at or before `window_start`
 /// (no check reads them again: the next failure starts a new window); returns how many.
 pub async fn forget_failures(conn: &mut Conn, window_start: i64) -> QueryResult<usize> {
     diesel::delete(login_failures::table.filter(login_failures::first_failed_at.le(window_start))).execute(conn).await
@@ -127,30 +130,62 @@ pub async fn revoke(conn: &mut Conn, id: i64, op: &NewOp) -> QueryResult<()> {
     .await
 }
 
-/// Failed logins of `name` counted since a failure after `window_start`, if any.
-pub async fn failures(conn: &mut Conn, name: &str, window_start: i64) -> QueryResult<Option<LoginFailures>> {
-    login_failures::table
-        .filter(login_failures::name.eq(name))
-        .filter(login_failures::first_failed_at.gt(window_start))
-        .select(LoginFailures::as_select())
-        .first(conn)
-        .await
-        .optional()
+/// The `address` of the row that counts a name's failed logins from every address.
+pub const EVERY_ADDRESS: &str = "*";
+
+/// Failed logins of `name` in the window after `window_start`: from `address`, and from every
+/// address (one statement: at most two rows).
+pub async fn failures(conn: &mut Conn, name: &str, address: &str, window_start: i64) -> QueryResult<FailureCounts> {
+    let rows: Vec<LoginFailures> = CacheBySql(
+        login_failures::table
+            .filter(login_failures::name.eq(name))
+            .filter(login_failures::address.eq_any([address, EVERY_ADDRESS]))
+            .filter(login_failures::first_failed_at.gt(window_start))
+            .select(LoginFailures::as_select()),
+    )
+    .load(conn)
+    .await?;
+    let mut counts = FailureCounts::default();
+    for row in rows {
+        if row.address == EVERY_ADDRESS {
+            counts.everywhere = row.failures;
+        } else {
+            counts.here = Some(row);
+        }
+    }
+    Ok(counts)
 }
 
-/// Counts a failed login of `name` — one more in the current window, or the first of a new
-/// one — in one statement (so concurrent failures are all counted); returns the count.
-pub async fn record_failure(conn: &mut Conn, name: &str, now: i64, window_start: i64) -> QueryResult<i64> {
+/// Counts a failed login of `name` from `address`, and in the name's count over every address,
+/// in one transaction; returns the count from `address`.
+pub async fn record_failure(
+    conn: &mut Conn,
+    name: &str,
+    address: &str,
+    now: i64,
+    window_start: i64,
+) -> QueryResult<i64> {
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        count_failure(conn, name, EVERY_ADDRESS, now, window_start).await?;
+        count_failure(conn, name, address, now, window_start).await
+    })
+    .await
+}
+
+/// One more failure in the current window of (`name`, `address`), or the first of a new one, in
+/// one statement (so concurrent failures are all counted); returns the count.
+async fn count_failure(conn: &mut Conn, name: &str, address: &str, now: i64, window_start: i64) -> QueryResult<i64> {
     use diesel::dsl::case_when;
     let in_window = login_failures::first_failed_at.gt(window_start);
     CacheBySql(
         diesel::insert_into(login_failures::table)
             .values((
                 login_failures::name.eq(name),
+                login_failures::address.eq(address),
                 login_failures::failures.eq(1),
                 login_failures::first_failed_at.eq(now),
             ))
-            .on_conflict(login_failures::name)
+            .on_conflict((login_failures::name, login_failures::address))
             .do_update()
             .set((
                 login_failures::failures.eq(case_when(in_window, login_failures::failures + 1).otherwise(1i64)),

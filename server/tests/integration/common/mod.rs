@@ -202,6 +202,16 @@ impl TestServer {
             .unwrap()
     }
 
+    /// A login sent from the loopback address `from` (any of 127.0.0.0/8), with extra `headers`.
+    pub async fn login_from(&self, from: &str, headers: &[(&str, &str)], name: &str, password: &str) -> Response {
+        let client = reqwest::Client::builder().local_address(from.parse::<std::net::IpAddr>().unwrap()).build();
+        let mut request = client.unwrap().post(self.url("login"));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        request.json(&serde_json::json!({ "name": name, "password": password })).send().await.unwrap()
+    }
+
     /// Logs in and returns the session token; panics unless the login succeeds.
     pub async fn token(&self, name: &str, password: &str) -> String {
         let response = self.login(name, password).await;

@@ -15,6 +15,7 @@ use server_harness::{unix_ms, Launch};
 use xtask::root;
 
 use super::bare;
+use super::flood;
 use super::report::{self, Row};
 use super::scripts::{self, ENDPOINTS};
 
@@ -104,10 +105,10 @@ pub fn run(quick: bool, only: Option<String>) -> Result<()> {
     Ok(())
 }
 
-struct Plan {
-    secs: u32,
+pub(super) struct Plan {
+    pub(super) secs: u32,
     block: i64,
-    work: PathBuf,
+    pub(super) work: PathBuf,
     server_bin: PathBuf,
     endpoints: Vec<&'static str>,
 }
@@ -172,7 +173,12 @@ fn run_database(
     http_limits: &mut std::collections::HashMap<(String, u32), f64>,
 ) -> Result<(Vec<Row>, Memory)> {
     let name = db.name();
-    let launch = Launch::new(&plan.server_bin).database(url).upload_dir(plan.work.join(format!("uploads-{name}")));
+    // wrk is the trusted proxy: the login rows and the flood from many addresses name their
+    // client in X-Forwarded-For (`flood.rs`).
+    let launch = Launch::new(&plan.server_bin)
+        .database(url)
+        .upload_dir(plan.work.join(format!("uploads-{name}")))
+        .setting("trusted_proxies", "127.0.0.1");
     launch.add_user("bench", PASSWORD)?;
     launch.add_user("login", PASSWORD)?;
     let t = Instant::now();
@@ -238,6 +244,12 @@ fn run_database(
     for &endpoint in &plan.endpoints {
         for &c in &CONCURRENCY {
             rows.push(run.row(name, server.addr.port(), endpoint, c, "disable")?);
+        }
+    }
+    if let Some(plain) = rows.iter().find(|r| r.endpoint == "hola" && r.concurrency == flood::CONNECTIONS) {
+        let plain = plain.rps;
+        for flood in [flood::Flood::OneAddress, flood::Flood::ManyAddresses] {
+            rows.push(run.under_flood(name, server.addr.port(), flood, plain)?);
         }
     }
     let peak_kib = proc_status(server.pid(), "VmHWM")?;
@@ -316,11 +328,11 @@ impl Run<'_> {
                 if fresh {
                     self.next_block += plan.block;
                 }
-                // The server admits one argon2 check per core (`auth::verify_password_bounded`),
-                // and a login's statements follow its check: at most that many logins are in
-                // the database at once. 32 pgbench clients on one user's sessions would measure
-                // lock waits the server never has.
-                let clients = if endpoint == "login" { c.min(cores()) } else { c };
+                // The server runs `password_checks` argon2 checks at once (`auth::checks`), and a
+                // login's statements follow its check: at most that many logins are in the
+                // database at once. 32 pgbench clients on one user's sessions would measure lock
+                // waits the server never has.
+                let clients = if endpoint == "login" { c.min(password_checks()) } else { c };
                 let ids = (self.bench_uid, self.login_uid, self.token_hash);
                 Some(pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode)?)
             }
@@ -364,6 +376,57 @@ impl Run<'_> {
         Ok(row)
     }
 }
+impl Run<'_> {
+    /// hola at [`flood::CONNECTIONS`] connections while as many flood the login beside it; `plain`
+    /// is hola's rate without the flood, measured earlier in the same run.
+    fn under_flood(&mut self, name: &'static str, port: u16, flood: flood::Flood, plain: f64) -> Result<Row> {
+        check_interrupted()?;
+        let plan = self.plan;
+        let flooding = flood::start(plan, port, flood)?;
+        // The flood is under way before the measurement starts, and outlasts it.
+        std::thread::sleep(flood::LEAD);
+        let cx = scripts::Ctx {
+            token: self.token,
+            login_password: PASSWORD,
+            lo: self.lo,
+            hi: self.hi,
+            base: self.next_block,
+            threads: 2,
+            png: self.png,
+        };
+        let run = wrk(plan, port, "hola", &cx, flood::CONNECTIONS)?;
+        let flooded = flooding.finish()?;
+        let mut note = format!(
+            "{:.0} % of plain hola ({plain:.0}); logins {:.0}/s: {} 401, {} 429, {} other",
+            100.0 * run.rps / plain,
+            flooded.rps,
+            flooded.unauthorized,
+            flooded.refused,
+            flooded.other
+        );
+        if run.non2xx + run.socket_errors > 0 {
+            note = format!("{} non-2xx, {} socket errors; {note}", run.non2xx, run.socket_errors);
+        }
+        let row = Row {
+            endpoint: flood.row_name().to_owned(),
+            db: name,
+            concurrency: flood::CONNECTIONS,
+            rps: run.rps,
+            p50_ms: run.p50_us as f64 / 1000.0,
+            p99_ms: run.p99_us as f64 / 1000.0,
+            l_db: None,
+            l_db_p99_ms: None,
+            l_http: f64::NAN,
+            l_work: None,
+            limit_rps: None,
+            ratio: None,
+            note,
+        };
+        report::print_row(&row);
+        Ok(row)
+    }
+}
+
 /// 100 users (bench, login and 98 others) with 100k tasks spread over them, the bench user's
 /// own 100k tasks followed by `pools` fresh ones for status changes and deletes, and live
 /// sessions; every user's task count set from the rows. One statement each: seconds.
@@ -589,13 +652,15 @@ fn file_limit(plan: &Plan, bytes: &[u8], clients: u32) -> Result<f64> {
     Ok(rate)
 }
 
-fn cores() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1))
+/// How many password checks the server runs at once by default (`password_checks = 0`): half the
+/// cores, at least one.
+fn password_checks() -> u32 {
+    (std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1)) / 2).max(1)
 }
 
 /// L_work of login: argon2id checks of the password (the crate's default parameters, as the
-/// server hashes) per second, from as many threads as the server would run at once: one per core,
-/// each reusing its working memory as the server's checks do (`server/src/auth/checks.rs`).
+/// server hashes) per second, from as many threads as the server runs checks on, each reusing its
+/// working memory as the server's do (`server/src/auth/checks.rs`).
 fn argon2_limit(plan: &Plan, clients: u32) -> Result<f64> {
     use argon2::password_hash::PasswordHasher as _;
     let argon2 = argon2::Argon2::default();
@@ -604,7 +669,7 @@ fn argon2_limit(plan: &Plan, clients: u32) -> Result<f64> {
     let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
         bail!("argon2 gave a hash without salt or output")
     };
-    let threads = clients.min(cores());
+    let threads = clients.min(password_checks());
     let memory: Vec<_> = (0..threads)
         .map(|_| Mutex::new(vec![argon2::Block::default(); argon2::Params::default().block_count()]))
         .collect();

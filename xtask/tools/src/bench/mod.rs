@@ -5,6 +5,7 @@
 
 mod bare;
 mod endpoints;
+mod flood;
 mod report;
 mod scripts;
 

@@ -23,7 +23,7 @@ pub fn consumes_ids(endpoint: &str) -> bool {
     matches!(endpoint, "status" | "delete")
 }
 
-const API: &str = "/backend/api/v1";
+pub const API: &str = "/backend/api/v1";
 const BOUNDARY: &str = "benchboundary7MA4YWxkTrZu0gW";
 
 fn lua_string(bytes: &[u8]) -> String {
@@ -138,7 +138,13 @@ wrk.headers["content-type"] = "application/json"
         }
         _ => {
             if endpoint == "login" {
-                s.push_str("wrk.headers[\"x-auth-token\"] = nil\n");
+                // Each login from another client (the server trusts wrk as a proxy): a bucket of
+                // logins per address would otherwise refuse all but a few.
+                s.push_str(
+                    "wrk.headers[\"x-auth-token\"] = nil\n\
+                     function request()\n  wrk.headers[\"x-forwarded-for\"] = \"10.\" .. math.random(0, 255) .. \".\" .. \
+                     math.random(0, 255) .. \".\" .. math.random(1, 254)\n  return wrk.format()\nend\n",
+                );
             }
             s.push_str(&format!(
                 "wrk.method = \"{method}\"\nwrk.path = \"{path}\"\nwrk.headers[\"content-type\"] = \"{content_type}\"\n"
@@ -176,14 +182,14 @@ pub fn pgbench(endpoint: &str) -> String {
     match endpoint {
         "hola" => AUTH.to_string(),
         "login" => format!(
-            "SELECT failures, first_failed_at FROM login_failures WHERE name = 'login' AND first_failed_at > :now LIMIT 1;\n\
+            "SELECT address, failures, first_failed_at FROM login_failures WHERE name = 'login' AND address IN ('10.0.0.1', '*') AND first_failed_at > :now;\n\
              SELECT id, name, password_hash, role, perm, disabled, created_at FROM users WHERE name = 'login' LIMIT 1;\n\
              BEGIN;\n\
              INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES (:lid, md5(random()::text) || md5(random()::text), :now, :now) RETURNING id;\n\
              DELETE FROM sessions WHERE user_id = :lid AND (last_seen_at <= :now::bigint - 900000 OR created_at <= :now::bigint - 604800000);\n\
              SELECT id FROM sessions WHERE user_id = :lid ORDER BY id DESC LIMIT 1000 OFFSET 10;\n\
              DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE user_id = :lid ORDER BY id DESC LIMIT 1000 OFFSET 10);\n\
-             DELETE FROM login_failures WHERE name = 'login';\n\
+             DELETE FROM login_failures WHERE name = 'login' AND address = '10.0.0.1';\n\
              {}\
              COMMIT;\n",
             OPLOG.replace(":uid", ":lid")
