@@ -124,12 +124,12 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "# Endpoint benchmark ({})\n\nMachine: {machine}. Requests/s of the release server (wrk), \
+        "# Endpoint benchmark ({})\n\nMachine: {machine}. Successful (2xx) requests/s of the release server (wrk), \
          L_db = pgbench running the endpoint's statements (prepared, same concurrency), db p99 = \
          pgbench's own p99 latency in that run (a tenth of its transactions logged), L_http = a bare \
          hyper server answering the same bytes to the same wrk script, L_work = the endpoint's own work \
-         alone, where it has some (upload: temporary file, write, fsync, rename; login: argon2 checks, one \
-         per core as the server admits them), limit = 1/(1/L_db + 1/L_http [+ 1/L_work]), ratio = req/s ÷ \
+         alone, where it has some (upload: temporary file, write, fsync, rename; login: argon2 checks, on as \
+         many threads as the server runs them), limit = 1/(1/L_db + 1/L_http [+ 1/L_work]), ratio = req/s ÷ \
          limit.\n",
         if quick { "`cargo xtask bench --quick`, 1 s per run" } else { "`cargo xtask bench`, 5 s per run" }
     );
