@@ -8,6 +8,7 @@
 //! (`xtask/tools/`); this binary hands them over with `cargo run`.
 
 mod bench_openapi;
+mod compat;
 mod test;
 
 use std::path::PathBuf;
@@ -60,6 +61,24 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// List the doc's changes since a released spec, each marked breaking or compatible; fail on a
+    /// breaking change unless the doc's major version was raised.
+    Compat {
+        /// What to compare with: a spec (.json), a doc (.md) or a git ref (the doc at that commit)
+        /// [default: the newest spec in openapi/released/].
+        #[arg(long)]
+        base: Option<String>,
+        /// The doc [default: openapi/backend-api.md].
+        #[arg(long)]
+        doc: Option<PathBuf>,
+    },
+    /// Release the doc's API as VERSION: set the doc's version, regenerate the spec and the client,
+    /// and keep the spec as openapi/released/VERSION.json (refused if it breaks the newest release
+    /// without a new major version).
+    Release {
+        /// MAJOR.MINOR.PATCH, above the newest release.
+        version: String,
+    },
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
     /// Generate the Rust client in generated/ from the doc's spec (progenitor) [xtask-tools].
@@ -94,6 +113,8 @@ fn main() -> ExitCode {
         Command::Openapi { doc, out, check } => openapi(doc, out, check),
         Command::Markdown { spec, out, check } => markdown(spec, out, check),
         Command::BenchOpenapi { endpoints, runs } => bench_openapi::openapi(endpoints, runs),
+        Command::Compat { base, doc } => compat::run(base, doc),
+        Command::Release { version } => release(&version),
         Command::Test => test::run(),
         Command::Client(f) => tools("client", f, false),
         Command::Contract(f) => tools("contract", f, false),
@@ -109,6 +130,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn release(version: &str) -> Result<()> {
+    compat::prepare_release(version)?;
+    openapi(None, None, false)?;
+    // The generated client carries the version.
+    tools("client", Forwarded { args: Vec::new() }, false)?;
+    let kept = compat::record_release(version)?;
+    println!("released {version}: {}", kept.strip_prefix(root()).unwrap_or(&kept).display());
+    Ok(())
 }
 
 /// Runs `xtask-tools COMMAND ARGS…` through cargo, which builds it first.

@@ -138,6 +138,75 @@ fn unknown_type_and_undefined_reference() {
     );
 }
 
+/// The one problem `doc` has: asserts there is exactly one, at `line`, and returns its message.
+fn the_one_error(doc: &str, line: usize) -> String {
+    let run = convert(doc);
+    assert!(!run.ok && !run.wrote, "conversion should fail and write nothing");
+    let lines: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("doc.md:")).collect();
+    assert_eq!(lines.len(), 1, "problems reported:\n{}", run.stderr);
+    let prefix = format!("doc.md:{line}: ");
+    lines[0].strip_prefix(&prefix).unwrap_or_else(|| panic!("expected `{prefix}…`, got `{}`", lines[0])).to_string()
+}
+
+#[test]
+fn an_unknown_type_lists_the_accepted_spellings_and_the_closest_one() {
+    let with_type = |t: &str| DOC.replace("|name|string||", &format!("|name|{t}||"));
+    let m = the_one_error(&with_type("int23"), 27);
+    assert!(m.starts_with("field `name`: unknown type `int23`; did you mean `int32`? (accepted: "), "{m}");
+    for spelling in ["bool, string", "float64", "time.Time", "interface{}", "表单文件", "uint64", "uintptr", "[]T"]
+    {
+        assert!(m.contains(spelling), "`{spelling}` missing from: {m}");
+    }
+    assert!(m.contains("[N]T, *T, map[K]T") && m.contains("pkg.Type"), "{m}");
+    let m = the_one_error(&with_type("strnig"), 27);
+    assert!(m.starts_with("field `name`: unknown type `strnig`; did you mean `string`?"), "{m}");
+    // Inside a slice, the part that is wrong is named, and the whole cell too.
+    let m = the_one_error(&with_type("[]uint65"), 27);
+    assert!(m.starts_with("field `name`: unknown type `uint65` in `[]uint65`; did you mean `uint64`?"), "{m}");
+    // Nothing close: no guess, the accepted spellings still listed.
+    let m = the_one_error(&with_type("decimal"), 27);
+    assert!(m.starts_with("field `name`: unknown type `decimal` (accepted: "), "{m}");
+}
+
+#[test]
+fn an_undefined_named_type_suggests_a_close_type_or_spelling() {
+    // `Int64` reads as a type of the doc's own package; it differs from `int64` in case only.
+    let m = the_one_error(&DOC.replace("|name|string||", "|name|Int64||"), 27);
+    assert!(m.starts_with("field `name`: type `Int64` is not defined by any table; did you mean `int64`?"), "{m}");
+    assert!(m.contains("(accepted: bool, string"), "{m}");
+    let m = the_one_error(&DOC.replace("|data|pkg.Item||", "|data|pkg.Iten||"), 47);
+    assert!(
+        m.starts_with("field `data`: type `pkg.Iten` is not defined by any table; did you mean `pkg.Item`?"),
+        "{m}"
+    );
+    let m = the_one_error(&DOC.replace("|data|pkg.Item||", "|data|[]backend.Unknown||"), 47);
+    assert!(m.starts_with("field `data`: type `backend.Unknown` is not defined by any table (accepted: "), "{m}");
+}
+
+#[test]
+fn a_method_heading_without_its_method_line() {
+    // Nothing under the heading: one problem, at the heading, which is there.
+    let m = the_one_error(&DOC.replace("#### 请求方式:\n- POST\n", "#### 请求方式:\n"), 12);
+    assert_eq!(
+        m,
+        "`#### 请求方式:` has no method: expected a line `- GET` (one of GET, POST, PUT, DELETE, PATCH) under it"
+    );
+    // A line that is not an item: one problem, at that line.
+    let m = the_one_error(&DOC.replace("- POST\n", "POST\n"), 13);
+    assert_eq!(
+        m,
+        "expected the method as a line `- GET` (one of GET, POST, PUT, DELETE, PATCH) under `#### 请求方式:`, found `POST`"
+    );
+    // An item that is not a method.
+    let m = the_one_error(&DOC.replace("- POST\n", "- FETCH\n"), 13);
+    assert_eq!(m, "unknown 请求方式 `FETCH`: expected a line `- GET` (one of GET, POST, PUT, DELETE, PATCH)");
+    // No heading at all: that is what is said, once, at the operation.
+    assert_eq!(
+        the_one_error(&DOC.replace("#### 请求方式:\n- POST\n", ""), 5),
+        "operation `新增` has no `#### 请求方式:`"
+    );
+}
+
 #[test]
 fn row_with_the_wrong_number_of_cells() {
     assert_errors(&DOC.replace("|id|int64||", "|id|int64|"), &[(54, "table row has 2 cells, expected 3")]);

@@ -53,7 +53,7 @@ struct Checker<'a> {
     out: Vec<Difference>,
 }
 
-fn operations_of(spec: &Value) -> Vec<(String, String, &Value)> {
+pub(crate) fn operations_of(spec: &Value) -> Vec<(String, String, &Value)> {
     let mut ops = Vec::new();
     for (path, item) in spec["paths"].as_object().into_iter().flatten() {
         for m in METHODS {
@@ -476,7 +476,17 @@ fn normalize_depth(schema: &Value, spec: &Value, with_default: bool, depth: usiz
 /// `minimum: 0.0` for unsigned types; the doc writes no 64-bit bounds).
 fn strip_implied_bounds(schema: &mut Map<String, Value>) {
     let Some(format) = schema.get("format").and_then(Value::as_str) else { return };
-    let (lo, hi): (f64, f64) = match format {
+    let Some((lo, hi)) = format_range(format) else { return };
+    for (key, bound) in [("minimum", lo), ("maximum", hi)] {
+        if schema.get(key).and_then(Value::as_f64) == Some(bound) {
+            schema.remove(key);
+        }
+    }
+}
+
+/// The values an integer `format` holds.
+pub(crate) fn format_range(format: &str) -> Option<(f64, f64)> {
+    Some(match format {
         "int8" => (-128.0, 127.0),
         "int16" => (-32768.0, 32767.0),
         "int32" => (-2147483648.0, 2147483647.0),
@@ -485,13 +495,8 @@ fn strip_implied_bounds(schema: &mut Map<String, Value>) {
         "uint16" => (0.0, 65535.0),
         "uint32" => (0.0, 4294967295.0),
         "uint64" => (0.0, u64::MAX as f64),
-        _ => return,
-    };
-    for (key, bound) in [("minimum", lo), ("maximum", hi)] {
-        if schema.get(key).and_then(Value::as_f64) == Some(bound) {
-            schema.remove(key);
-        }
-    }
+        _ => return None,
+    })
 }
 
 /// A short description of an envelope-like schema for messages.
@@ -507,7 +512,7 @@ fn brief(schema: &Value) -> String {
 
 /// The credentials an operation accepts, any one of which it needs (empty: it needs none): its own
 /// `security`, else the spec's.
-fn needs(spec: &Value, op: &Value) -> BTreeSet<String> {
+pub(crate) fn needs(spec: &Value, op: &Value) -> BTreeSet<String> {
     let security = op.get("security").unwrap_or(&spec["security"]);
     security.as_array().into_iter().flatten().filter_map(Value::as_object).flat_map(|alt| alt.keys().cloned()).collect()
 }

@@ -84,7 +84,14 @@ pub fn from_spec(spec: &Value) -> Result<Doc, String> {
         let at = spec["x-security-position"].as_u64().map_or(0, |p| p as usize).min(sections.len());
         sections.insert(at, Section::Auth(Auth { line: 0, credentials, public }));
     }
-    Ok(Doc { title: spec["info"]["title"].as_str().unwrap_or("").to_string(), sections })
+    // A doc that stated no version converts to `UNSTATED_VERSION` and the marker, so that it
+    // renders back without a version line.
+    let version = match (&spec["info"]["version"], &spec["info"][UNSTATED_MARKER]) {
+        (_, Value::Bool(true)) => None,
+        (Value::String(v), _) => Some(Located { value: v.clone(), line: 0 }),
+        _ => None,
+    };
+    Ok(Doc { title: spec["info"]["title"].as_str().unwrap_or("").to_string(), version, sections })
 }
 
 struct Reader<'a> {

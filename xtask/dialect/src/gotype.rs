@@ -2,6 +2,8 @@
 
 use serde_json::{json, Value};
 
+use crate::diag::did_you_mean;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GoType {
     Bool,
@@ -50,6 +52,33 @@ const INTS: [(&str, IntKind); 13] = [
     ("uintptr", IntKind { format: "uint64", signed: false, bits: 64 }),
 ];
 
+/// The other types spelled by one name: [`parse`] looks them up here, and messages list them.
+static SCALARS: [(&str, GoType); 9] = [
+    ("bool", GoType::Bool),
+    ("string", GoType::String),
+    ("float32", GoType::Float32),
+    ("float64", GoType::Float64),
+    ("time.Time", GoType::Time),
+    ("interface{}", GoType::Any),
+    ("interface {}", GoType::Any),
+    ("any", GoType::Any),
+    ("表单文件", GoType::File),
+];
+
+/// Every type spelled by one name, in the order messages list them.
+pub fn names<'a>() -> impl Iterator<Item = &'a str> {
+    SCALARS.iter().map(|(n, _)| -> &'a str { n }).chain(INTS.iter().map(|(n, _)| -> &'a str { n }))
+}
+
+/// Every spelling [`parse`] takes, for messages: the names, then the forms built from them.
+pub fn accepted() -> String {
+    let names: Vec<&str> = names().collect();
+    format!(
+        "accepted: {}, and []T, [N]T, *T, map[K]T with K string or an integer, pkg.Type or Type with a table of its own",
+        names.join(", ")
+    )
+}
+
 impl IntKind {
     /// The bounds worth writing: those of 8-, 16- and 32-bit types, and 0 for unsigned ones.
     /// 64-bit bounds are implied by the format (and u64's maximum is outside i64).
@@ -72,35 +101,34 @@ impl IntKind {
 }
 
 pub fn parse(s: &str) -> Result<GoType, String> {
+    parse_part(s, s.trim())
+}
+
+/// [`parse`] of `s`, a part of the cell `whole`: a message names the part that is wrong, and
+/// the cell it is in.
+fn parse_part(s: &str, whole: &str) -> Result<GoType, String> {
     let s = s.trim();
     if let Some(rest) = s.strip_prefix("[]") {
-        return Ok(GoType::Slice(Box::new(parse(rest)?)));
+        return Ok(GoType::Slice(Box::new(parse_part(rest, whole)?)));
     }
     if let Some(rest) = s.strip_prefix('[') {
-        let (n, elem) = rest.split_once(']').ok_or_else(|| format!("unknown type `{s}`"))?;
+        let (n, elem) = rest.split_once(']').ok_or_else(|| unknown(s, whole))?;
         let n: u64 = n.trim().parse().map_err(|_| format!("array length `{n}` in `{s}` is not a number"))?;
-        return Ok(GoType::Array(n, Box::new(parse(elem)?)));
+        return Ok(GoType::Array(n, Box::new(parse_part(elem, whole)?)));
     }
     if let Some(rest) = s.strip_prefix('*') {
-        return Ok(GoType::Ptr(Box::new(parse(rest)?)));
+        return Ok(GoType::Ptr(Box::new(parse_part(rest, whole)?)));
     }
     if let Some(rest) = s.strip_prefix("map[") {
-        let (key, value) = rest.split_once(']').ok_or_else(|| format!("unknown type `{s}`"))?;
-        match parse(key)? {
+        let (key, value) = rest.split_once(']').ok_or_else(|| unknown(s, whole))?;
+        match parse_part(key, whole)? {
             GoType::String | GoType::Int(_) => {}
             _ => return Err(format!("map key type `{key}` cannot be a JSON object key (use string or an integer)")),
         }
-        return Ok(GoType::Map(Box::new(parse(value)?)));
+        return Ok(GoType::Map(Box::new(parse_part(value, whole)?)));
     }
-    match s {
-        "bool" => return Ok(GoType::Bool),
-        "string" => return Ok(GoType::String),
-        "float32" => return Ok(GoType::Float32),
-        "float64" => return Ok(GoType::Float64),
-        "time.Time" => return Ok(GoType::Time),
-        "interface{}" | "interface {}" | "any" => return Ok(GoType::Any),
-        "表单文件" => return Ok(GoType::File),
-        _ => {}
+    if let Some((_, t)) = SCALARS.iter().find(|(name, _)| *name == s) {
+        return Ok(t.clone());
     }
     if let Some((_, kind)) = INTS.iter().find(|(name, _)| *name == s) {
         return Ok(GoType::Int(*kind));
@@ -108,7 +136,14 @@ pub fn parse(s: &str) -> Result<GoType, String> {
     if is_type_name(s) {
         return Ok(GoType::Named(s.to_string()));
     }
-    Err(format!("unknown type `{s}`"))
+    Err(unknown(s, whole))
+}
+
+/// The message for a spelling nothing accepts: the part, the cell, the name likely meant, and
+/// every spelling there is, so that the author need not look the dialect up.
+fn unknown(part: &str, whole: &str) -> String {
+    let within = if part == whole { String::new() } else { format!(" in `{whole}`") };
+    format!("unknown type `{part}`{within}{} ({})", did_you_mean(part, names()), accepted())
 }
 
 /// `pkg.Type`, or an exported `Type` of the document's own package.
@@ -331,10 +366,20 @@ mod tests {
 
     #[test]
     fn unknown_types_are_refused() {
-        assert_eq!(parse("integer").unwrap_err(), "unknown type `integer`");
-        assert_eq!(parse("[]strin").unwrap_err(), "unknown type `strin`");
+        assert_eq!(parse("integer").unwrap_err(), format!("unknown type `integer` ({})", accepted()));
+        assert!(parse("[]strin")
+            .unwrap_err()
+            .starts_with("unknown type `strin` in `[]strin`; did you mean `string`? ("));
+        assert!(parse("map[string]Interface{}").unwrap_err().contains("did you mean `interface{}`?"), "case only");
         assert!(parse("map[bool]int").unwrap_err().contains("map key type"));
         assert!(parse("[x]int").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn every_listed_name_parses_and_is_no_struct() {
+        for name in names() {
+            assert!(!matches!(parse(name), Ok(GoType::Named(_)) | Err(_)), "{name}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! A light crate on purpose (serde_json and a JSON-schema validator): the doc author's commands
 //! (`cargo xtask openapi`, `markdown`) build it without the server's stack.
 
+pub mod compat;
 pub mod contract;
 pub mod diag;
 pub mod from_spec;

@@ -8,6 +8,9 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Doc {
     pub title: String,
+    /// `版本: X.Y.Z` under the title: the API's version (the spec's `info.version`), raised by
+    /// `cargo xtask release`. A doc without one is version 1.0.0.
+    pub version: Option<Located<String>>,
     pub sections: Vec<Section>,
 }
 
@@ -90,6 +93,19 @@ pub struct ErrorCode {
     pub name: String,
     pub note: String,
     pub line: usize,
+}
+
+/// The label of the version line under the title.
+pub const VERSION_LABEL: &str = "版本";
+/// The version of a doc that states none.
+pub const UNSTATED_VERSION: &str = "1.0.0";
+/// The `info` key that marks a spec whose doc stated no version (it renders back without one).
+pub const UNSTATED_MARKER: &str = "x-version-unstated";
+
+/// Whether `v` is a version the dialect takes: `MAJOR.MINOR.PATCH`, plain numbers.
+pub fn valid_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The heading of the error-code section.

@@ -6,6 +6,7 @@
 //! carries the line it came from, so errors can say `FILE:LINE`.
 
 use super::model::*;
+use super::to_spec::{method_line, FORMATS};
 use crate::diag::Diagnostics;
 
 /// The `####` sub-headings of an operation, in the order the generator writes them.
@@ -84,6 +85,7 @@ impl<'a> Parser<'a, '_> {
         if title.is_empty() && self.pos >= self.lines.len() {
             self.diags.error(1, "empty document: expected `# title`");
         }
+        let version = self.version();
         let mut sections = Vec::new();
         while let Some(line) = self.peek() {
             let n = self.line_no();
@@ -127,7 +129,28 @@ impl<'a> Parser<'a, '_> {
                 }
             }
         }
-        Doc { title, sections }
+        Doc { title, version, sections }
+    }
+
+    /// `版本: X.Y.Z`, if it is the first line after the title.
+    fn version(&mut self) -> Option<Located<String>> {
+        while let Some(Line::Blank) = self.peek() {
+            self.pos += 1;
+        }
+        let Some(Line::Text(t)) = self.peek() else { return None };
+        let rest = t.strip_prefix(VERSION_LABEL)?.trim_start();
+        let value = rest.strip_prefix(':').or_else(|| rest.strip_prefix('：'))?.trim().to_string();
+        let line = self.line_no();
+        self.pos += 1;
+        if !valid_version(&value) {
+            self.diags.error(
+                line,
+                format!(
+                    "version `{value}`: expected `{VERSION_LABEL}: MAJOR.MINOR.PATCH`, e.g. `{VERSION_LABEL}: 1.2.0`"
+                ),
+            );
+        }
+        Some(Located { value, line })
     }
 
     fn group(&mut self, name: String, line: usize) -> Group {
@@ -208,14 +231,12 @@ impl<'a> Parser<'a, '_> {
                 _ => response_example = self.example(name),
             }
         }
-        let mut missing = |v: &Option<Located<String>>, what: &str| {
-            if v.is_none() {
-                self.diags.error(line, format!("operation `{summary}` has no `#### {what}:`"));
+        // Only a heading that is absent is reported here: one without its item was by `item`.
+        for idx in 0..3 {
+            if seen[idx].is_none() {
+                self.diags.error(line, format!("operation `{summary}` has no `#### {}:`", SUBSECTIONS[idx]));
             }
-        };
-        missing(&path, "请求URL");
-        missing(&method, "请求方式");
-        missing(&format, "请求格式");
+        }
         if response.is_empty() {
             self.diags.error(line, format!("operation `{summary}` has no 返回参数 table"));
         }
@@ -242,7 +263,9 @@ impl<'a> Parser<'a, '_> {
 
     /// A `- value` list item under a `####` heading.
     fn item(&mut self, section: &str, heading: usize) -> Option<Located<String>> {
+        let (what, form) = item_form(section);
         let mut found: Option<Located<String>> = None;
+        let mut stray = false;
         while let Some(l) = self.peek() {
             let n = self.line_no();
             match l {
@@ -250,14 +273,19 @@ impl<'a> Parser<'a, '_> {
                 Line::Text(t) => match t.trim().strip_prefix("- ").or(t.trim().strip_prefix("* ")) {
                     Some(v) if found.is_none() => found = Some(Located { value: v.trim().to_string(), line: n }),
                     Some(_) => self.diags.error(n, format!("`{section}` takes one `- value` item")),
-                    None => self.diags.error(n, format!("expected `- value` under `{section}`, found `{t}`")),
+                    None => {
+                        stray = true;
+                        let message = format!("expected the {what} as {form} under `#### {section}:`, found `{t}`");
+                        self.diags.error(n, message);
+                    }
                 },
                 _ => break,
             }
             self.pos += 1;
         }
-        if found.is_none() {
-            self.diags.error(heading, format!("`{section}` has no `- value` item"));
+        // A stray line was reported where it stands; the heading adds nothing to that.
+        if found.is_none() && !stray {
+            self.diags.error(heading, format!("`#### {section}:` has no {what}: expected {form} under it"));
         }
         found
     }
@@ -490,6 +518,16 @@ impl Parser<'_, '_> {
             self.diags.error(heading, format!("`{section}` has no `- value` item"));
         }
         found
+    }
+}
+
+/// What the one-item section `section` holds, and how its line is written, for messages.
+fn item_form(section: &str) -> (&'static str, String) {
+    match section {
+        "请求URL" => ("path", "a line `- /path`".to_string()),
+        "请求方式" => ("method", method_line()),
+        "请求格式" => ("format", format!("a line `- json` (one of {})", FORMATS.join(", "))),
+        _ => ("permission", "a line `- 无` or `- <permission name>`".to_string()),
     }
 }
 

@@ -9,6 +9,9 @@ use super::parse::escape_cell;
 pub fn render(doc: &Doc) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", doc.title);
+    if let Some(v) = &doc.version {
+        let _ = writeln!(out, "{VERSION_LABEL}: {}\n", v.value);
+    }
     for section in &doc.sections {
         match section {
             Section::Group(g) => {

@@ -36,7 +36,7 @@ use serde_json::{json, Map, Value};
 use super::gotype::{self, GoType};
 use super::jsonschema::{self as js, Checker, Strictness};
 use super::model::*;
-use crate::diag::Diagnostics;
+use crate::diag::{did_you_mean, Diagnostics};
 
 /// The name of the error envelope's component schema; the server's error type carries it too.
 pub const ERROR_SCHEMA: &str = "Error";
@@ -47,6 +47,11 @@ pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 pub const FORMATS: [&str; 3] = ["query", "json", "form-data"];
 
 const ENUM_MARK: &str = "枚举类型[";
+
+/// How the line under `#### 请求方式:` is written, for the messages about it.
+pub fn method_line() -> String {
+    format!("a line `- GET` (one of {})", METHODS.join(", "))
+}
 
 pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
     let ops: Vec<(&str, &Operation)> = doc
@@ -90,7 +95,7 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
 
     let mut spec = json!({
         "openapi": "3.0.3",
-        "info": {"title": doc.title, "description": note, "version": "1.0.0"},
+        "info": {"title": doc.title, "description": note, "version": doc.version.as_ref().map_or(UNSTATED_VERSION, |v| v.value.as_str())},
         "tags": doc.sections.iter().filter_map(|s| match s {
             Section::Group(g) => Some(json!({"name": g.name})),
             Section::ErrorCodes(_) | Section::Auth(_) => None,
@@ -106,6 +111,9 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
             }
         },
     });
+    if doc.version.is_none() {
+        spec["info"][UNSTATED_MARKER] = json!(true);
+    }
     error_codes(doc, &mut spec, diags);
     if let Some(auth) = auth {
         security(doc, auth, &ops, &mut spec, diags);
@@ -464,7 +472,7 @@ impl Types<'_> {
         };
         if let Some(name) = ty.named() {
             if !self.by_go_name.contains_key(name) {
-                diags.error(f.line, format!("field `{}`: type `{name}` is not defined by any table", f.name));
+                diags.error(f.line, format!("field `{}`: {}", f.name, self.undefined(name)));
                 return None;
             }
         }
@@ -511,6 +519,14 @@ impl Types<'_> {
         Some(schema)
     }
 
+    /// The message for a `pkg.Type` no table defines: the type the doc does define, or the
+    /// one-name type (`Int64` for `int64`), that it most likely meant, and what is accepted.
+    fn undefined(&self, name: &str) -> String {
+        let defined = self.list.iter().map(|t| t.go_name.as_str());
+        let hint = did_you_mean(name, defined.chain(gotype::names()));
+        format!("type `{name}` is not defined by any table{hint} ({})", gotype::accepted())
+    }
+
     fn go_name_of(&self, component: &str) -> String {
         self.list.iter().find(|t| t.component == component).map_or_else(|| component.to_string(), |t| t.go_name.clone())
     }
@@ -524,10 +540,7 @@ impl Types<'_> {
 
         let method = op.method.value.to_ascii_uppercase();
         if !METHODS.contains(&method.as_str()) {
-            diags.error(
-                op.method.line,
-                format!("unknown 请求方式 `{}` (expected one of {})", op.method.value, METHODS.join(", ")),
-            );
+            diags.error(op.method.line, format!("unknown 请求方式 `{}`: expected {}", op.method.value, method_line()));
         }
         if !op.path.value.starts_with('/') {
             diags.error(op.path.line, format!("请求URL `{}` must start with `/`", op.path.value));
