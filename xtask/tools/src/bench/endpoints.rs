@@ -16,6 +16,7 @@ use xtask::root;
 
 use super::bare;
 use super::flood;
+use super::sqlite_limit;
 use super::report::{self, Row};
 use super::scripts::{self, ENDPOINTS};
 
@@ -139,6 +140,24 @@ impl Db<'_> {
         }
     }
 
+    fn query_text(&self, sql: &str) -> Result<String> {
+        match self {
+            Db::Pg(c) => c.psql("bench", sql),
+            Db::Sqlite(path) => {
+                use diesel::sql_types::Text;
+                use diesel::{Connection as _, RunQueryDsl as _};
+                #[derive(diesel::QueryableByName)]
+                struct V {
+                    #[diesel(sql_type = Text)]
+                    v: String,
+                }
+                let mut conn = diesel::sqlite::SqliteConnection::establish(&path.display().to_string())?;
+                let v: V = diesel::sql_query(format!("SELECT ({sql}) AS v")).get_result(&mut conn)?;
+                Ok(v.v)
+            }
+        }
+    }
+
     fn query_i64(&self, sql: &str) -> Result<i64> {
         match self {
             Db::Pg(c) => Ok(c.psql("bench", sql)?.parse()?),
@@ -195,13 +214,8 @@ fn run_database(
     // At the default log level, as deployed: one line per request.
     let server = launch.start()?;
     let token = server.login("bench", PASSWORD)?;
-    let token_hash = match db {
-        Db::Pg(c) => c.psql(
-            "bench",
-            &format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"),
-        )?,
-        Db::Sqlite(_) => String::new(),
-    };
+    let token_hash =
+        db.query_text(&format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"))?;
 
     // Capture the real server's answer to each endpoint: the bare server repeats those bytes.
     let png = png();
@@ -336,7 +350,24 @@ impl Run<'_> {
                 let ids = (self.bench_uid, self.login_uid, self.token_hash);
                 Some(pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode)?)
             }
-            Db::Sqlite(_) => None,
+            Db::Sqlite(path) => {
+                cx.base = self.next_block;
+                if fresh {
+                    self.next_block += plan.block;
+                }
+                // As for pgbench: no more logins at once than the server checks passwords.
+                let threads = if endpoint == "login" { c.min(password_checks()) } else { c };
+                let ids = sqlite_limit::Ids {
+                    uid: self.bench_uid,
+                    lid: self.login_uid,
+                    token_hash: self.token_hash,
+                    lo: cx.lo,
+                    hi: cx.hi,
+                    base: cx.base,
+                };
+                let run = sqlite_limit::measure(path, endpoint, threads, plan.secs, ids)?;
+                Some(PgbenchRun { tps: run.tps, p99_ms: Some(run.p99_ms) })
+            }
         };
         let l_db = db_run.as_ref().map(|r| r.tps);
         let l_http = match self.bare {

@@ -8,5 +8,6 @@ mod endpoints;
 mod flood;
 mod report;
 mod scripts;
+mod sqlite_limit;
 
 pub use endpoints::run;
