@@ -2,6 +2,7 @@
 //! handling, shared by this command line, `xtask-tools` and the tests.
 
 pub mod codegen;
+pub mod scaffold;
 
 use std::path::Path;
 

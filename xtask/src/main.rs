@@ -79,6 +79,9 @@ enum Command {
         /// MAJOR.MINOR.PATCH, above the newest release.
         version: String,
     },
+    /// Print (or write to --out) the server's side of doc operations: the dropshot trait's
+    /// methods and their request and response types.
+    Scaffold(xtask::scaffold::Args),
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
     /// Generate the Rust client in generated/ from the doc's spec (progenitor) [xtask-tools].
@@ -115,6 +118,9 @@ fn main() -> ExitCode {
         Command::BenchOpenapi { endpoints, runs } => bench_openapi::openapi(endpoints, runs),
         Command::Compat { base, doc } => compat::run(base, doc),
         Command::Release { version } => release(&version),
+        Command::Scaffold(args) => {
+            std::env::current_dir().context("the current directory").and_then(|dir| xtask::scaffold::run(&args, &dir))
+        }
         Command::Test => test::run(),
         Command::Client(f) => tools("client", f, false),
         Command::Contract(f) => tools("contract", f, false),

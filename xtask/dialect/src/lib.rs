@@ -14,6 +14,7 @@ pub mod jsonschema;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod scaffold;
 pub mod to_spec;
 
 use serde_json::Value;
