@@ -37,6 +37,10 @@ impl Server {
         std::fs::create_dir_all(&config.upload_dir)
             .with_context(|| format!("creating the upload folder {}", config.upload_dir))?;
         let pool = config.open_database().await?;
+        // A store that cannot serve (a missing bucket, refused credentials, no answer) stops the
+        // start with what is wrong, rather than failing every upload later.
+        let uploads = crate::uploads::Store::open(&config.upload_settings()?)?;
+        uploads.check().await.map_err(|why| anyhow::anyhow!("upload store: {why}"))?;
         let admin_password = ensure_admin(&pool).await?;
         let api = backend_api::backend_api_mod::api_description::<BackendImpl>()
             .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
@@ -65,6 +69,7 @@ impl Server {
             ),
             login_buckets: login_buckets.clone(),
             trusted_proxies: config.trusted_proxies()?,
+            uploads,
         });
         let http = ServerBuilder::new(api, context, log.clone())
             .config(dropshot_config)

@@ -18,8 +18,23 @@ pub struct Config {
     pub database: String,
     /// Address the HTTP server listens on.
     pub bind: String,
-    /// Folder of uploaded files.
+    /// Folder of uploaded files (the local store); with S3, where uploads wait while they arrive.
     pub upload_dir: String,
+    /// Where uploads are kept: empty for the local folder `upload_dir`, or `s3://BUCKET/PREFIX`.
+    pub upload_store: String,
+    /// How long one request to the upload store may take before the client gets 503.
+    pub upload_store_timeout_secs: u64,
+    /// S3: the endpoint, e.g. `http://127.0.0.1:9000`; empty: `AWS_ENDPOINT_URL_S3`, else
+    /// `AWS_ENDPOINT_URL`, else AWS itself.
+    pub s3_endpoint: String,
+    /// S3: the region; empty: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`.
+    pub s3_region: String,
+    /// S3: the access key id; empty: `AWS_ACCESS_KEY_ID`.
+    pub s3_access_key_id: String,
+    /// S3: the secret access key; empty: `AWS_SECRET_ACCESS_KEY`.
+    pub s3_secret_access_key: Secret,
+    /// S3: a session token for temporary credentials; empty: `AWS_SESSION_TOKEN`.
+    pub s3_session_token: Secret,
     /// Largest accepted upload (the file), in bytes.
     pub upload_max_bytes: u64,
     /// URL path prefix of stored uploads: an upload's `uri` is this + its name.
@@ -79,6 +94,17 @@ pub struct Config {
     pub migrate_on_start: bool,
 }
 
+/// A setting that is a secret: read and used like a string, never printed (`{:?}` shows `***`).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -92,6 +118,13 @@ impl Default for Config {
             database: "sqlite://data/backend.db".to_owned(),
             bind: "127.0.0.1:8080".to_owned(),
             upload_dir: "data/uploads".to_owned(),
+            upload_store: String::new(),
+            upload_store_timeout_secs: 5,
+            s3_endpoint: String::new(),
+            s3_region: String::new(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: Secret::default(),
+            s3_session_token: Secret::default(),
             upload_max_bytes: 10 * 1024 * 1024,
             upload_url_prefix: "/uploads/".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
@@ -152,9 +185,42 @@ impl Config {
                 _ => toml::Value::String(text),
             };
         }
-        let config: Config = table.try_into().context("invalid configuration in the environment")?;
+        let mut config: Config = table.try_into().context("invalid configuration in the environment")?;
+        config.s3_from_aws_environment(&env);
         config.validate()?;
         Ok(config)
+    }
+
+    /// Fills the S3 settings left empty from the standard `AWS_*` variables, as AWS's own tools
+    /// read them (a service-specific endpoint before the general one).
+    fn s3_from_aws_environment(&mut self, env: &impl Fn(&str) -> Option<String>) {
+        let first = |names: &[&str]| names.iter().find_map(|n| env(n).filter(|v| !v.trim().is_empty()));
+        let fill = |field: &mut String, names: &[&str]| {
+            if field.is_empty() {
+                *field = first(names).unwrap_or_default();
+            }
+        };
+        fill(&mut self.s3_endpoint, &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]);
+        fill(&mut self.s3_region, &["AWS_REGION", "AWS_DEFAULT_REGION"]);
+        fill(&mut self.s3_access_key_id, &["AWS_ACCESS_KEY_ID"]);
+        fill(&mut self.s3_secret_access_key.0, &["AWS_SECRET_ACCESS_KEY"]);
+        fill(&mut self.s3_session_token.0, &["AWS_SESSION_TOKEN"]);
+    }
+
+    /// Where and how uploads are stored.
+    pub fn upload_settings(&self) -> anyhow::Result<crate::uploads::Settings> {
+        Ok(crate::uploads::Settings {
+            location: crate::uploads::Location::parse(&self.upload_store)?,
+            dir: self.upload_dir.clone().into(),
+            timeout: Duration::from_secs(self.upload_store_timeout_secs),
+            s3: crate::uploads::S3Settings {
+                endpoint: self.s3_endpoint.trim().to_owned(),
+                region: self.s3_region.trim().to_owned(),
+                access_key_id: self.s3_access_key_id.trim().to_owned(),
+                secret_access_key: self.s3_secret_access_key.0.trim().to_owned(),
+                session_token: self.s3_session_token.0.trim().to_owned(),
+            },
+        })
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -176,6 +242,8 @@ impl Config {
             self.upload_url_prefix
         );
         anyhow::ensure!(self.upload_max_bytes >= 1, "upload_max_bytes must be at least 1");
+        crate::uploads::Location::parse(&self.upload_store)?;
+        anyhow::ensure!(self.upload_store_timeout_secs >= 1, "upload_store_timeout_secs must be at least 1");
         anyhow::ensure!(self.sessions_per_user >= 1, "sessions_per_user must be at least 1");
         anyhow::ensure!(self.db_pool_size >= 1, "db_pool_size must be at least 1");
         anyhow::ensure!(self.db_read_connections >= 1, "db_read_connections must be at least 1");
@@ -268,6 +336,34 @@ mod tests {
         assert!(format!("{e:#}").contains("bnid"), "{e:#}");
         let e = Config::load(None, |k| (k == "BACKEND_DB_POOL_SIZE").then(|| "many".into())).unwrap_err();
         assert!(format!("{e:#}").contains("BACKEND_DB_POOL_SIZE"), "{e:#}");
+    }
+
+    #[test]
+    fn s3_settings_come_from_aws_variables_when_not_set_and_secrets_are_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "upload_store = \"s3://shots/img\"\ns3_region = \"eu-west-3\"\n").unwrap();
+        let aws = |k: &str| {
+            let value = match k {
+                "AWS_ENDPOINT_URL" => "http://127.0.0.1:9000",
+                "AWS_REGION" => "us-west-2",
+                "AWS_ACCESS_KEY_ID" => "AKIDEXAMPLE",
+                "AWS_SECRET_ACCESS_KEY" => "wJalrXUtnFEMI-secret",
+                "AWS_SESSION_TOKEN" => "FwoGZXIv-token",
+                _ => return None,
+            };
+            Some(value.to_owned())
+        };
+        let c = Config::load(Some(&path), aws).unwrap();
+        let s3 = c.upload_settings().unwrap().s3;
+        assert_eq!((s3.endpoint.as_str(), s3.region.as_str()), ("http://127.0.0.1:9000", "eu-west-3"));
+        assert_eq!((s3.access_key_id.as_str(), s3.secret_access_key.as_str()), ("AKIDEXAMPLE", "wJalrXUtnFEMI-secret"));
+        assert_eq!(s3.session_token, "FwoGZXIv-token");
+        for printed in [format!("{c:?}"), format!("{c:#?}"), format!("{s3:?}")] {
+            assert!(!printed.contains("wJalr") && !printed.contains("FwoG"), "{printed}");
+        }
+        let e = Config::load(None, |k| (k == "BACKEND_UPLOAD_STORE").then(|| "/srv/uploads".into())).unwrap_err();
+        assert!(format!("{e:#}").contains("s3://BUCKET/PREFIX"), "{e:#}");
     }
 
     #[test]

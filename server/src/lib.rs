@@ -1,6 +1,6 @@
 //! The back-end server: storage ([`db`]), sessions and passwords ([`auth`]), the implementation
 //! of `backend_api::BackendApi` ([`http`]), configuration ([`config`]), logging ([`logging`]),
-//! the server's time ([`clock`]), the background sweep of expired rows ([`housekeeping`]) and
+//! the server's time ([`clock`]), where uploads are kept ([`uploads`]), the background sweep of expired rows ([`housekeeping`]) and
 //! start/stop plus user management ([`app`]). `src/main.rs` is the command line on top of it.
 
 pub mod app;
@@ -13,3 +13,4 @@ pub mod housekeeping;
 pub mod http;
 pub mod logging;
 pub mod metrics;
+pub mod uploads;

@@ -54,9 +54,13 @@ struct ServeArgs {
     /// Address to listen on, e.g. 127.0.0.1:8080.
     #[arg(long, value_name = "ADDR")]
     bind: Option<String>,
-    /// Folder for uploaded files.
+    /// Folder for uploaded files (with S3: for uploads while they arrive).
     #[arg(long, value_name = "DIR")]
     upload_dir: Option<String>,
+    /// Where uploads are kept: s3://BUCKET/PREFIX (credentials from AWS_* variables), or empty
+    /// for the upload folder.
+    #[arg(long, value_name = "URL")]
+    upload_store: Option<String>,
     /// Base URL clients reach the server at (https makes the cookie Secure).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
@@ -113,6 +117,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         if let Some(v) = &args.upload_dir {
             config.upload_dir = v.clone();
+        }
+        if let Some(v) = &args.upload_store {
+            config.upload_store = v.clone();
         }
         if let Some(v) = &args.public_url {
             config.public_url = v.clone();

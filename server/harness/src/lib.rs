@@ -6,12 +6,15 @@
 //!   folder, configuration and log in a temporary folder; started once it says it listens;
 //!   SIGTERM, then SIGKILL, when dropped. [`Launch::add_user`] runs `server user add`.
 //! - [`pg`]: throwaway PostgreSQL clusters, and a fresh database per test.
+//! - [`s3`]: a throwaway S3-compatible server (moto), a fresh bucket per test, and a proxy that
+//!   takes it away.
 //! - [`http`]: a minimal blocking HTTP client, for tools without an async runtime.
 
 pub mod http;
 pub mod nginx;
 pub mod pg;
 mod process;
+pub mod s3;
 
 pub use process::{Launch, ServerProcess};
 

@@ -73,6 +73,12 @@ impl Launch {
         self
     }
 
+    /// Another environment variable, as named (e.g. `AWS_ACCESS_KEY_ID`).
+    pub fn var(mut self, name: &str, value: impl ToString) -> Self {
+        self.env.push((name.to_owned(), value.to_string()));
+        self
+    }
+
     /// A configuration file with this TOML text (`--config`).
     pub fn config(mut self, toml: &str) -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
@@ -105,7 +111,8 @@ impl Launch {
     }
 
     /// `server --database … [--config …] ARGS…` with this launch's settings; no other `BACKEND_…`
-    /// variable of ours reaches it.
+    /// variable of ours reaches it, nor an `AWS_…` one (a developer's own credentials or endpoint
+    /// must not decide where a test's uploads go).
     pub fn command<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
@@ -113,7 +120,7 @@ impl Launch {
     {
         let mut command = Command::new(&self.binary);
         for (key, _) in std::env::vars_os() {
-            if key.to_str().is_some_and(|k| k.starts_with("BACKEND_")) {
+            if key.to_str().is_some_and(|k| k.starts_with("BACKEND_") || k.starts_with("AWS_")) {
                 command.env_remove(key);
             }
         }
@@ -200,7 +207,16 @@ impl Launch {
                         bail!("the server exited ({status}) before listening:\n{}", process.output_tail());
                     }
                 }
-                Err(_) => bail!("the server did not listen within {START_TIMEOUT:?}:\n{}", process.output_tail()),
+                Err(_) => {
+                    // Its stdout closed: it is exiting, or has.
+                    for _ in 0..100 {
+                        if let Some(status) = process.child.try_wait()? {
+                            bail!("the server exited ({status}) before listening:\n{}", process.output_tail());
+                        }
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    bail!("the server did not listen within {START_TIMEOUT:?}:\n{}", process.output_tail())
+                }
             }
         };
         process.addr = addr.parse().with_context(|| format!("the server's address {addr:?}"))?;
@@ -241,6 +257,15 @@ impl ServerProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Its peak resident memory so far (`VmHWM` in `/proc/PID/status`), in KiB.
+    pub fn peak_memory_kib(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
+            .context("no VmHWM in /proc/PID/status")
     }
 
     /// What it wrote to stderr (its log) so far, line by line.

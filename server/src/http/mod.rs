@@ -42,6 +42,8 @@ pub struct ServerContext {
     pub login_buckets: Arc<crate::auth::limits::ClientBuckets>,
     /// `trusted_proxies`, parsed: whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<crate::clients::Network>,
+    /// Where uploads are kept (`upload_store`).
+    pub uploads: crate::uploads::Store,
 }
 
 /// The implementation of the trait (state lives in [`ServerContext`]).

@@ -2,30 +2,34 @@
 //!
 //! An upload is the multipart field `file`, at most `upload_max_bytes` (→ 413). Its type is
 //! sniffed from its first bytes — PNG, JPEG, GIF or WebP, else 415; the client's file name and
-//! content type are ignored. It goes into a temporary file in the upload folder (gathered in
-//! memory first when small, streamed when large) while its SHA-256 is computed, is synced, then
-//! renamed to `<sha256 hex>.<extension>`: a crash leaves at most a
-//! temporary file, never a half file under a served name, and the same image uploaded twice is
-//! stored once. Temporary names never match the served-name pattern.
+//! content type are ignored. While it arrives its SHA-256 is computed and it is spooled (in
+//! memory when small, else into a temporary file in `upload_dir`); then the store
+//! (`crate::uploads`: the local folder or an S3 bucket) keeps it as `<sha256 hex>.<extension>`,
+//! visible under that name only once whole. The same image uploaded twice is stored once.
+//! Temporary names never match the served-name pattern.
+//!
+//! `get_upload` streams a stored file from the store with its type, `Cache-Control: immutable`
+//! and its hash as `ETag`, and answers a matching `If-None-Match` with 304.
 //!
 //! Refusals answer at once with `Connection: close` (see `backend_api::UploadReply`) while a
 //! background task keeps reading and discarding what the client still sends, up to
 //! [`DRAIN_MAX_BYTES`] or [`DRAIN_MAX_TIME`]: closing a socket with unread data makes the kernel
 //! send a reset, which can destroy the 413 before the client reads it.
 
-use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use backend_api::{ApiError, ErrorCode, UploadBody, UploadPath, UploadReply, UploadResponse};
-use futures_util::StreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use http_body_util::{BodyDataStream, BodyExt as _};
 use sha2::Digest as _;
-use tokio::io::AsyncWriteExt as _;
 
 use super::{authenticate, db_failure, Ctx};
 use crate::auth::hex;
 use crate::db::db;
 use crate::db::rows::NewOp;
+use crate::uploads::StoreError;
 
 /// After a refusal, how much more of the body is read and discarded before closing.
 pub const DRAIN_MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -130,12 +134,11 @@ async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) ->
             .for_field("file", limit),
     );
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
-    let dir = PathBuf::from(&config.upload_dir);
     let mut stored = None;
     while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(limit, e))? {
         if field.name() == Some("file") && stored.is_none() {
             let client_name = field.file_name().unwrap_or_default().to_owned();
-            let (name, size) = store(&dir, &mut field, limit, &rqctx.log).await?;
+            let (name, size) = store(rqctx, &mut field, limit).await?;
             stored = Some((name, size, client_name));
         } else {
             // Other fields (and a second `file`) are read past and ignored.
@@ -160,50 +163,29 @@ async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) ->
     Ok(UploadResponse { code: 0, msg: "ok".to_owned(), error: String::new(), uri, full_uri })
 }
 
-/// A temporary file in the upload folder, removed when dropped unless it was renamed.
-struct TempFile {
-    path: PathBuf,
-    kept: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
+/// A store failure as the client sees it: 503 when the store is unreachable or refuses (it may be
+/// back soon), else a 500 whose cause goes to the log only.
+fn store_failure(log: &slog::Logger, e: StoreError) -> ApiError {
+    match e {
+        StoreError::Unavailable(cause) => {
+            slog::warn!(log, "upload store unavailable"; "cause" => cause);
+            ApiError::new(ErrorCode::ServiceUnavailable, "the upload store is unavailable; try again shortly")
+        }
+        StoreError::Failed(step, e) => {
+            slog::error!(log, "upload storage failed"; "step" => step, "cause" => %e);
+            ApiError::internal()
         }
     }
 }
 
-fn io_failure(log: &slog::Logger, what: &str, e: std::io::Error) -> ApiError {
-    slog::error!(log, "upload storage failed"; "step" => what, "cause" => %e);
-    ApiError::internal()
-}
-
-/// Uploads up to this size are gathered in memory and stored by one blocking task (create,
-/// write, fsync, rename): each `tokio::fs` call is a hop to the blocking pool and back, five per
-/// upload when streaming. Larger ones are streamed into the temporary file as they arrive, so
-/// memory stays bounded whatever `upload_max_bytes` is.
-const IN_MEMORY_MAX: usize = 256 * 1024;
-
-/// Where the bytes received so far are.
-enum Spool {
-    Memory(Vec<u8>),
-    File { file: tokio::fs::File, temp: TempFile },
-}
-
 /// Receives the field, checking its size and type as it goes, and stores it under its
 /// content-addressed name; returns the name and the size.
-async fn store(
-    dir: &Path,
-    field: &mut multer::Field<'_>,
-    limit: u64,
-    log: &slog::Logger,
-) -> Result<(String, u64), ApiError> {
+async fn store(rqctx: &Ctx, field: &mut multer::Field<'_>, limit: u64) -> Result<(String, u64), ApiError> {
+    let uploads = &rqctx.context().uploads;
     let mut hasher = sha2::Sha256::new();
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let mut format = None;
-    let mut size = 0u64;
-    let mut spool = Spool::Memory(Vec::new());
+    let mut spool = uploads.spool();
     let unsupported = || {
         ApiError::new(
             ErrorCode::UnsupportedMediaType,
@@ -211,8 +193,7 @@ async fn store(
         )
     };
     while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(limit, e))? {
-        size += chunk.len() as u64;
-        if size > limit {
+        if spool.size() + chunk.len() as u64 > limit {
             return Err(too_large(limit));
         }
         if format.is_none() {
@@ -223,111 +204,69 @@ async fn store(
             }
         }
         hasher.update(&chunk);
-        spool = match spool {
-            Spool::Memory(mut bytes) if bytes.len() + chunk.len() <= IN_MEMORY_MAX => {
-                bytes.extend_from_slice(&chunk);
-                Spool::Memory(bytes)
-            }
-            Spool::Memory(bytes) => {
-                let (mut file, temp) = create_temp(dir, log).await?;
-                for part in [&bytes[..], &chunk[..]] {
-                    file.write_all(part).await.map_err(|e| io_failure(log, "writing a temporary file", e))?;
-                }
-                Spool::File { file, temp }
-            }
-            Spool::File { mut file, temp } => {
-                file.write_all(&chunk).await.map_err(|e| io_failure(log, "writing a temporary file", e))?;
-                Spool::File { file, temp }
-            }
-        };
+        spool.write(&chunk).await.map_err(|e| store_failure(&rqctx.log, e))?;
     }
+    let size = spool.size();
     if size == 0 {
         return Err(ApiError::invalid_request("file: empty"));
     }
-    let (ext, _) = match format {
+    let (ext, mime) = match format {
         Some(f) => f,
         None => sniff(&head).ok_or_else(unsupported)?,
     };
     let name = format!("{}.{ext}", hex(&hasher.finalize()));
-    let target = dir.join(&name);
-    match spool {
-        Spool::Memory(bytes) => {
-            let dir = dir.to_owned();
-            tokio::task::spawn_blocking(move || store_bytes(&dir, &bytes, &target))
-                .await
-                .map_err(|e| io_failure(log, "storing an upload", std::io::Error::other(e)))?
-                .map_err(|(step, e)| io_failure(log, step, e))?;
-        }
-        Spool::File { file, mut temp } => {
-            file.sync_all().await.map_err(|e| io_failure(log, "syncing a temporary file", e))?;
-            drop(file);
-            tokio::fs::rename(&temp.path, &target)
-                .await
-                .map_err(|e| io_failure(log, "renaming a temporary file", e))?;
-            temp.kept = true;
-        }
-    }
+    uploads.put(&name, mime, spool).await.map_err(|e| store_failure(&rqctx.log, e))?;
     Ok((name, size))
 }
 
-/// A new temporary file in the upload folder (made if missing); it never has a served name.
-fn temp_path(dir: &Path) -> PathBuf {
-    let mut random = [0u8; 8];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut random);
-    dir.join(format!(".upload-{}.tmp", hex(&random)))
+/// Whether `If-None-Match` (a list of entity tags, or `*`) names `etag`; weak tags compare too.
+fn none_match(header: Option<&http::HeaderValue>, etag: &str) -> bool {
+    let Some(value) = header.and_then(|v| v.to_str().ok()) else { return false };
+    value.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
-async fn create_temp(dir: &Path, log: &slog::Logger) -> Result<(tokio::fs::File, TempFile), ApiError> {
-    tokio::fs::create_dir_all(dir).await.map_err(|e| io_failure(log, "creating the upload folder", e))?;
-    let temp = TempFile { path: temp_path(dir), kept: false };
-    let file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp.path)
-        .await
-        .map_err(|e| io_failure(log, "creating a temporary file", e))?;
-    Ok((file, temp))
-}
+/// dropshot's body must be `Sync`, and a stream of chunks from a store is only `Send`. Polling
+/// takes `&mut`, so the mutex is never contended: it only lets the stream be shared by reference.
+struct SyncStream<S>(std::sync::Mutex<S>);
 
-/// The blocking half of a small upload: the same steps as the streaming path (temporary file,
-/// fsync, rename), in one trip to the blocking pool. Errors name the step that failed.
-fn store_bytes(dir: &Path, bytes: &[u8], target: &Path) -> Result<(), (&'static str, std::io::Error)> {
-    use std::io::Write as _;
-    std::fs::create_dir_all(dir).map_err(|e| ("creating the upload folder", e))?;
-    let mut temp = TempFile { path: temp_path(dir), kept: false };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp.path)
-        .map_err(|e| ("creating a temporary file", e))?;
-    file.write_all(bytes).map_err(|e| ("writing a temporary file", e))?;
-    file.sync_all().map_err(|e| ("syncing a temporary file", e))?;
-    drop(file);
-    std::fs::rename(&temp.path, target).map_err(|e| ("renaming a temporary file", e))?;
-    temp.kept = true;
-    Ok(())
+impl<S: futures_util::Stream + Unpin> futures_util::Stream for SyncStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let inner = self.get_mut().0.get_mut().unwrap_or_else(|e| e.into_inner());
+        Pin::new(inner).poll_next(cx)
+    }
 }
 
 pub async fn get_upload(rqctx: Ctx, path: UploadPath) -> Result<http::Response<dropshot::Body>, ApiError> {
     let not_found = || ApiError::new(ErrorCode::NotFound, "no such upload");
     let content_type = stored_content_type(&path.name).ok_or_else(not_found)?;
-    let file = Path::new(&rqctx.context().config.upload_dir).join(&path.name);
-    let bytes = match tokio::fs::read(&file).await {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
-        Err(e) => return Err(io_failure(&rqctx.log, "reading an upload", e)),
+    let uploads = &rqctx.context().uploads;
+    // The name is the content's hash: what it names never changes, so the hash is its entity tag
+    // and a cache may keep it for good.
+    let etag = format!("\"{}\"", path.name.split('.').next().unwrap_or_default());
+    let response = http::Response::builder()
+        .header(http::header::ETAG, &etag)
+        .header(http::header::CACHE_CONTROL, "public, max-age=31536000, immutable");
+    let built = if none_match(rqctx.request.headers().get(http::header::IF_NONE_MATCH), &etag) {
+        if !uploads.exists(&path.name).await.map_err(|e| store_failure(&rqctx.log, e))? {
+            return Err(not_found());
+        }
+        response.status(http::StatusCode::NOT_MODIFIED).body(dropshot::Body::empty())
+    } else {
+        let object = uploads.get(&path.name).await.map_err(|e| store_failure(&rqctx.log, e))?.ok_or_else(not_found)?;
+        let frames = SyncStream(std::sync::Mutex::new(object.body.map_ok(hyper::body::Frame::data)));
+        response
+            .status(http::StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+            .header(http::header::CONTENT_LENGTH, object.size)
+            .body(dropshot::Body::wrap(http_body_util::StreamBody::new(frames)))
     };
-    http::Response::builder()
-        .status(http::StatusCode::OK)
-        .header(http::header::CONTENT_TYPE, content_type)
-        .header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        // The name is the content's hash: what it names never changes.
-        .header(http::header::CACHE_CONTROL, "public, max-age=31536000, immutable")
-        .body(bytes.into())
-        .map_err(|e| {
-            slog::error!(rqctx.log, "building a response"; "cause" => %e);
-            ApiError::internal()
-        })
+    built.map_err(|e| {
+        slog::error!(rqctx.log, "building a response"; "cause" => %e);
+        ApiError::internal()
+    })
 }
 
 #[cfg(test)]
@@ -342,6 +281,19 @@ mod tests {
         assert_eq!(sniff(b"RIFF\x24\0\0\0WEBPVP8 ").unwrap().0, "webp");
         assert_eq!(sniff(b"RIFF\x24\0\0\0WAVEfmt "), None);
         assert_eq!(sniff(b"hello, world"), None);
+    }
+
+    #[test]
+    fn if_none_match_names_the_tag_strong_or_weak_in_a_list_or_as_a_star() {
+        let etag = "\"0a1b\"";
+        let matches = |v: &str| none_match(Some(&http::HeaderValue::from_str(v).unwrap()), etag);
+        for yes in ["\"0a1b\"", "W/\"0a1b\"", "\"x\", \"0a1b\"", "*"] {
+            assert!(matches(yes), "{yes}");
+        }
+        for no in ["\"0a1\"", "0a1b", "\"x\"", ""] {
+            assert!(!matches(no), "{no}");
+        }
+        assert!(!none_match(None, etag));
     }
 
     #[test]

@@ -32,3 +32,4 @@ mod sessions;
 mod tasks;
 mod tls;
 mod upload;
+mod upload_store;

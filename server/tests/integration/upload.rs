@@ -1,40 +1,91 @@
 //! Uploads: a round trip per image format, sniffing (a disguised text file), the size limit as a
-//! client still sending sees it, a hostile file name, and the served files.
+//! client still sending sees it, a hostile file name, the served files (with their `ETag` and
+//! 304), and the server's memory under 32 uploads at once — each on the local folder (SQLite and
+//! PostgreSQL) and in an S3 bucket (moto; `common::on_both_stores!`).
 
 use std::io::{Read as _, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use sha2::Digest as _;
 
-use crate::common::{expect_error, expect_ok, on_both_databases, DbKind, TestServer};
+use crate::common::{expect_error, expect_ok, on_both_stores, use_bucket, DbKind, StoreKind, TestServer};
 use crate::tasks::User;
+use server_harness::s3::{test_bucket, Bucket};
 
-on_both_databases!(
+on_both_stores!(
     uploads_round_trip_with_their_content_type,
     a_disguised_text_file_is_415,
     an_oversized_upload_is_413_for_a_client_still_sending,
     a_hostile_file_name_changes_nothing_outside_the_upload_dir,
     upload_needs_a_session_and_the_field_file,
+    peak_memory_at_32_concurrent_10_mib_uploads,
 );
 
-/// A server whose uploads go to a fresh folder inside `root` (`root/uploads`).
-async fn server(db: DbKind, root: &Path, max_bytes: u64) -> TestServer {
+/// The key prefix of the S3 variants: objects are `uploads/v1/<name>`.
+const PREFIX: &str = "uploads/v1";
+
+/// Where a test's uploads are kept, as the test reads them itself: the folder's files, or the
+/// bucket's names under [`PREFIX`] together with any file left in the spool folder (a temporary
+/// file left behind shows up either way).
+pub enum Kept {
+    Folder(PathBuf),
+    Bucket { bucket: Bucket, spool: PathBuf },
+}
+
+impl Kept {
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Kept::Folder(dir) => files(dir),
+            Kept::Bucket { bucket, spool } => {
+                let mut names: Vec<String> = bucket.names(PREFIX).unwrap().into_iter().map(|(n, _)| n).collect();
+                names.extend(files(spool));
+                names.sort();
+                names
+            }
+        }
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        match self {
+            Kept::Folder(dir) => std::fs::read(dir.join(name)).unwrap(),
+            Kept::Bucket { bucket, .. } => bucket.read(PREFIX, name).unwrap().unwrap_or_else(|| panic!("no {name}")),
+        }
+    }
+}
+
+/// A server whose uploads go to a fresh folder inside `root` (`root/uploads`), or to a fresh
+/// bucket (that folder then only spools uploads while they arrive).
+async fn server(db: DbKind, store: StoreKind, root: &Path, max_bytes: u64) -> (TestServer, Kept) {
     let dir = root.join("uploads");
-    TestServer::start(db, |c| {
+    let bucket = (store == StoreKind::S3).then(|| tokio::task::block_in_place(test_bucket));
+    let s = TestServer::start(db, |c| {
         c.upload_dir = dir.display().to_string();
         c.upload_max_bytes = max_bytes;
         c.public_url = "https://img.example.test/".to_owned();
+        if let Some(bucket) = &bucket {
+            use_bucket(c, bucket, PREFIX, &bucket.moto().endpoint());
+        }
     })
-    .await
+    .await;
+    let kept = match bucket {
+        None => Kept::Folder(dir),
+        Some(bucket) => Kept::Bucket { bucket, spool: dir },
+    };
+    (s, kept)
 }
 
 /// Image-looking bytes: the format's magic number, then `n` pseudo-random bytes.
 fn image(magic: &[u8], n: usize) -> Vec<u8> {
+    image_seeded(magic, n, 0x2545_f491)
+}
+
+/// [`image`] with other pseudo-random bytes for each `seed`.
+pub fn image_seeded(magic: &[u8], n: usize, seed: u32) -> Vec<u8> {
     let mut bytes = magic.to_vec();
-    let mut x = 0x2545_f491_u32;
+    let mut x = seed.max(1);
     bytes.extend((0..n).map(|_| {
         x ^= x << 13;
         x ^= x >> 17;
@@ -44,9 +95,9 @@ fn image(magic: &[u8], n: usize) -> Vec<u8> {
     bytes
 }
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
-async fn upload(s: &TestServer, user: &User, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
+pub async fn upload(s: &TestServer, user: &User, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
     let part = Part::bytes(bytes).file_name(file_name.to_owned()).mime_str(mime).unwrap();
     s.client
         .post(s.url("upload"))
@@ -65,13 +116,13 @@ fn files(dir: &Path) -> Vec<String> {
     names
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn uploads_round_trip_with_their_content_type(db: DbKind) {
+async fn uploads_round_trip_with_their_content_type(db: DbKind, store: StoreKind) {
     let root = tempfile::tempdir().unwrap();
-    let s = server(db, root.path(), 10 * 1024 * 1024).await;
+    let (s, kept) = server(db, store, root.path(), 10 * 1024 * 1024).await;
     let alice = s.user("alice").await;
     let cases: [(&[u8], &str, &str); 4] = [
         (PNG, "png", "image/png"),
@@ -79,7 +130,8 @@ async fn uploads_round_trip_with_their_content_type(db: DbKind) {
         (b"GIF89a\x10\x00\x10\x00\x80\x00", "gif", "image/gif"),
         (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "webp", "image/webp"),
     ];
-    // Above 256 KiB an upload is streamed into its file; below, gathered in memory first.
+    // Above 256 KiB an upload is streamed into its file; below, gathered in memory first. Above
+    // 5 MiB, S3 gets it as a multipart upload.
     for (magic, ext, mime) in cases {
         for size in [300_000, 2_000] {
             let bytes = image(magic, size);
@@ -100,18 +152,46 @@ async fn uploads_round_trip_with_their_content_type(db: DbKind) {
             assert_eq!(served.status(), 200);
             assert_eq!(served.headers()["content-type"], mime);
             assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+            assert_eq!(served.headers()["cache-control"], "public, max-age=31536000, immutable");
+            let etag = format!("\"{}\"", sha256_hex(&bytes));
+            assert_eq!(served.headers()["etag"], etag.as_str());
             assert_eq!(served.bytes().await.unwrap().as_ref(), bytes.as_slice());
+            assert_eq!(kept.read(&name), bytes, "stored byte for byte");
+            // A cache that has it asks again with its tag: 304, no body.
+            for tag in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_owned()] {
+                let again = s
+                    .client
+                    .get(format!("{}/uploads/{name}", s.base))
+                    .header("if-none-match", tag)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(again.status(), 304);
+                assert_eq!(again.headers()["etag"], etag.as_str());
+                assert!(again.bytes().await.unwrap().is_empty());
+            }
+            let other =
+                s.client.get(format!("{}/uploads/{name}", s.base)).header("if-none-match", "\"x\"").send().await;
+            assert_eq!(other.unwrap().status(), 200);
         }
     }
+    // A multipart upload to S3 (over 5 MiB), the same through the local folder.
+    let large = image(PNG, 6 * 1024 * 1024 + 7);
+    let body = expect_ok(upload(&s, &alice, large.clone(), "large.png", "image/png").await).await;
+    let name = format!("{}.png", sha256_hex(&large));
+    assert_eq!(body["uri"], format!("/uploads/{name}"));
+    let served = s.client.get(format!("{}/uploads/{name}", s.base)).send().await.unwrap();
+    assert_eq!(served.headers()["content-length"], large.len().to_string().as_str());
+    assert_eq!(served.bytes().await.unwrap().as_ref(), large.as_slice());
     // The same image again is the same file.
     let bytes = image(PNG, 300_000);
     let again = expect_ok(upload(&s, &alice, bytes.clone(), "again.png", "image/png").await).await;
     assert_eq!(again["uri"], format!("/uploads/{}.png", sha256_hex(&bytes)));
-    let stored = files(&root.path().join("uploads"));
-    assert_eq!(stored.len(), 8, "no temporary files left: {stored:?}");
+    let stored = kept.names();
+    assert_eq!(stored.len(), 9, "no temporary files left: {stored:?}");
 
     let ops = s.ops(&alice).await;
-    assert_eq!(ops.len(), 9);
+    assert_eq!(ops.len(), 10);
     assert!(ops.iter().all(|o| (o.0.as_str(), o.1.as_str()) == ("post_upload", "upload")));
     assert_eq!(
         ops[0].2,
@@ -128,11 +208,15 @@ async fn uploads_round_trip_with_their_content_type(db: DbKind) {
         let r = s.client.get(format!("{}{path}", s.base)).send().await.unwrap();
         expect_error(r, 404, 10109).await;
     }
+    // A tag for a name never stored is no reason for 304.
+    let missing = format!("{}/uploads/{}.png", s.base, "1".repeat(64));
+    let r = s.client.get(missing).header("if-none-match", format!("\"{}\"", "1".repeat(64))).send().await.unwrap();
+    expect_error(r, 404, 10109).await;
 }
 
-async fn a_disguised_text_file_is_415(db: DbKind) {
+async fn a_disguised_text_file_is_415(db: DbKind, store: StoreKind) {
     let root = tempfile::tempdir().unwrap();
-    let s = server(db, root.path(), 1024 * 1024).await;
+    let (s, kept) = server(db, store, root.path(), 1024 * 1024).await;
     let alice = s.user("alice").await;
     let text = b"#!/bin/sh\necho this is not a picture\n".repeat(1000);
     let body = expect_error(upload(&s, &alice, text, "cat.png", "image/png").await, 415, 10111).await;
@@ -142,16 +226,16 @@ async fn a_disguised_text_file_is_415(db: DbKind) {
     let wav = image(b"RIFF\x24\x00\x00\x00WAVEfmt ", 1000);
     expect_error(upload(&s, &alice, wav, "x.webp", "image/webp").await, 415, 10111).await;
     expect_error(upload(&s, &alice, Vec::new(), "x.png", "image/png").await, 400, 10102).await;
-    assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new());
+    assert_eq!(kept.names(), Vec::<String>::new());
     assert!(s.ops(&alice).await.is_empty());
 }
 
 /// A raw HTTP/1.1 client that sends a 32 MiB upload to a 1 MiB limit without waiting for an
 /// answer, as a browser does: it must read the 413 envelope (with `Connection: close`), and its
 /// writes must all succeed (no reset while it is still sending).
-async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
+async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind, store: StoreKind) {
     let root = tempfile::tempdir().unwrap();
-    let s = server(db, root.path(), 1024 * 1024).await;
+    let (s, kept) = server(db, store, root.path(), 1024 * 1024).await;
     let alice = s.user("alice").await;
     let addr = s.base.trim_start_matches("http://").to_owned();
     let boundary = "XBOUNDARYX";
@@ -216,7 +300,7 @@ async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
     let (sent, answered_while_sending) = sent.expect("every byte of the body was written without a reset");
     assert!(sent > 32 * 1024 * 1024);
     assert!(answered_while_sending, "the 413 arrived before the client had sent everything");
-    assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new(), "nothing stored");
+    assert_eq!(kept.names(), Vec::<String>::new(), "nothing stored");
     assert!(s.ops(&alice).await.is_empty());
 
     // Just under the limit is fine, through an ordinary client.
@@ -226,9 +310,9 @@ async fn an_oversized_upload_is_413_for_a_client_still_sending(db: DbKind) {
     expect_error(upload(&s, &alice, over, "over.png", "image/png").await, 413, 10110).await;
 }
 
-async fn a_hostile_file_name_changes_nothing_outside_the_upload_dir(db: DbKind) {
+async fn a_hostile_file_name_changes_nothing_outside_the_upload_dir(db: DbKind, store: StoreKind) {
     let root = tempfile::tempdir().unwrap();
-    let s = server(db, root.path(), 1024 * 1024).await;
+    let (s, kept) = server(db, store, root.path(), 1024 * 1024).await;
     let alice = s.user("alice").await;
     let before = files(root.path());
     let bytes = image(PNG, 1000);
@@ -237,15 +321,15 @@ async fn a_hostile_file_name_changes_nothing_outside_the_upload_dir(db: DbKind) 
         assert_eq!(body["uri"], format!("/uploads/{}.png", sha256_hex(&bytes)));
     }
     assert_eq!(files(root.path()), before, "nothing new beside the upload dir");
-    assert_eq!(files(&root.path().join("uploads")), [format!("{}.png", sha256_hex(&bytes))]);
+    assert_eq!(kept.names(), [format!("{}.png", sha256_hex(&bytes))]);
     assert!(!root.path().join("escape.png").exists());
     assert!(!Path::new("/tmp/abs.png").exists());
-    assert_eq!(std::fs::read(root.path().join("uploads").join(format!("{}.png", sha256_hex(&bytes)))).unwrap(), bytes);
+    assert_eq!(kept.read(&format!("{}.png", sha256_hex(&bytes))), bytes);
 }
 
-async fn upload_needs_a_session_and_the_field_file(db: DbKind) {
+async fn upload_needs_a_session_and_the_field_file(db: DbKind, store: StoreKind) {
     let root = tempfile::tempdir().unwrap();
-    let s = server(db, root.path(), 1024 * 1024).await;
+    let (s, kept) = server(db, store, root.path(), 1024 * 1024).await;
     let alice = s.user("alice").await;
     let part = Part::bytes(image(PNG, 100)).file_name("x.png");
     let anonymous = s.client.post(s.url("upload")).multipart(Form::new().part("file", part)).send().await.unwrap();
@@ -278,5 +362,48 @@ async fn upload_needs_a_session_and_the_field_file(db: DbKind) {
         s.client.post(s.url("upload")).header("x-auth-token", &alice.token).multipart(form).send().await.unwrap();
     let body = expect_error(big_field, 413, 10110).await;
     assert!(body["msg"].as_str().unwrap().starts_with("field \"comment\""), "{body}");
-    assert_eq!(files(&root.path().join("uploads")), Vec::<String>::new());
+    assert_eq!(kept.names(), Vec::<String>::new());
+}
+
+/// 32 clients each send a different 10 MiB image at once: every upload is stored, and the
+/// server's peak resident memory shows each is held at most once, a part at a time (the local
+/// folder: 256 KiB, then a file; S3: parts of 5 MiB read from that file), never whole per store
+/// call. The peak is printed for `docs/performance.md`.
+async fn peak_memory_at_32_concurrent_10_mib_uploads(db: DbKind, store: StoreKind) {
+    const CLIENTS: u32 = 32;
+    const SIZE: usize = 10 * 1024 * 1024;
+    let root = tempfile::tempdir().unwrap();
+    let (s, kept) = server(db, store, root.path(), SIZE as u64).await;
+    let alice = s.user("alice").await;
+    let before = s.process().peak_memory_kib().unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+    let uploads: Vec<_> = (0..CLIENTS)
+        .map(|n| {
+            let bytes = image_seeded(PNG, SIZE - PNG.len(), 7 + n);
+            let name = format!("{}.png", sha256_hex(&bytes));
+            let part = Part::bytes(bytes).file_name("big.png");
+            let request = client.post(s.url("upload")).header("x-auth-token", &alice.token);
+            (name, tokio::spawn(request.multipart(Form::new().part("file", part)).send()))
+        })
+        .collect();
+    let mut names = Vec::new();
+    for (name, sent) in uploads {
+        let body = expect_ok(sent.await.unwrap().unwrap()).await;
+        assert_eq!(body["uri"], format!("/uploads/{name}"));
+        names.push(name);
+    }
+    let peak = s.process().peak_memory_kib().unwrap();
+    names.sort();
+    assert_eq!(kept.names(), names, "every upload stored, no temporary file left");
+    eprintln!(
+        "{store:?} store: peak RSS {} MiB at {CLIENTS} concurrent 10 MiB uploads ({} MiB before them)",
+        peak / 1024,
+        before / 1024
+    );
+    // Held whole once per upload would be 320 MiB more; per store call, more again.
+    let bound_mib = match store {
+        StoreKind::Local => 64,
+        StoreKind::S3 => 64 + u64::from(CLIENTS) * 5,
+    };
+    assert!((peak - before) / 1024 < bound_mib, "peak RSS grew by {} MiB (bound {bound_mib})", (peak - before) / 1024);
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use server::config::Config;
 use server_harness::{Launch, ServerProcess};
 
-pub use server_harness::pg;
+pub use server_harness::{pg, s3};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,70 @@ macro_rules! on_both_databases {
     };
 }
 pub(crate) use on_both_databases;
+
+/// Where a test's server keeps uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The local folder `upload_dir`.
+    Local,
+    /// A fresh bucket in the moto server the tests share (`server_harness::s3`).
+    S3,
+}
+
+/// Whether the S3 variants can run (see `server_harness::s3::available`).
+pub fn s3_available() -> bool {
+    s3::available()
+}
+
+/// Instantiates each listed `async fn name(db: DbKind, store: StoreKind)` as `sqlite::name` and
+/// `postgres::name` (the local folder) and `s3::name` (SQLite, uploads in a bucket).
+// The contract tests share this file and have no store-dependent test.
+#[allow(unused_macros)]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::DbKind::Sqlite, $crate::common::StoreKind::Local).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::common::postgres_available() {
+                        super::$name($crate::common::DbKind::Postgres, $crate::common::StoreKind::Local).await
+                    }
+                }
+            )*
+        }
+        mod s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::common::s3_available() {
+                        super::$name($crate::common::DbKind::Sqlite, $crate::common::StoreKind::S3).await
+                    }
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_stores;
+
+/// Points `config` at `bucket` under `prefix`, through `endpoint` (moto's, or a proxy's), with
+/// the test keys and a short store timeout.
+pub fn use_bucket(config: &mut Config, bucket: &s3::Bucket, prefix: &str, endpoint: &str) {
+    config.upload_store = bucket.url(prefix);
+    config.s3_endpoint = endpoint.to_owned();
+    config.s3_region = s3::REGION.to_owned();
+    config.s3_access_key_id = s3::ACCESS_KEY_ID.to_owned();
+    config.s3_secret_access_key = server::config::Secret(s3::SECRET_ACCESS_KEY.to_owned());
+    config.upload_store_timeout_secs = 2;
+}
 
 /// The configuration tests start from: a small pool, quick timeouts, warnings only.
 pub fn test_config() -> Config {

@@ -16,9 +16,10 @@ use xtask::root;
 
 use super::bare;
 use super::flood;
-use super::sqlite_limit;
 use super::report::{self, Row};
+use super::s3;
 use super::scripts::{self, ENDPOINTS};
+use super::sqlite_limit;
 
 const CONCURRENCY: [u32; 3] = [1, 8, 32];
 const PASSWORD: &str = "bench-password-0123456789";
@@ -214,8 +215,8 @@ fn run_database(
     // At the default log level, as deployed: one line per request.
     let server = launch.start()?;
     let token = server.login("bench", PASSWORD)?;
-    let token_hash =
-        db.query_text(&format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"))?;
+    let token_hash = db
+        .query_text(&format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"))?;
 
     // Capture the real server's answer to each endpoint: the bare server repeats those bytes.
     let png = png();
@@ -233,6 +234,13 @@ fn run_database(
         }
         let path_only = path.split('?').next().unwrap_or(&path).to_string();
         answers.insert((method.to_string(), path_only), answer.body.into());
+    }
+    if plan.endpoints.contains(&"upload") {
+        // The S3 rows also fetch the image `upload` stored: the bare server answers that too.
+        let cx = scripts::Ctx { token: &token, login_password: PASSWORD, lo, hi, base: 0, threads: 1, png: &png };
+        let (method, path, _, _) = scripts::sample("fetch", &cx);
+        let answer = Request::new(method, &path).send(server.addr)?;
+        answers.insert((method.to_string(), path), answer.body.into());
     }
     // At rest: the server keeps a login's argon2 memory for 2 s after the last one
     // (`server/src/auth/checks.rs`), for the next login.
@@ -281,6 +289,20 @@ fn run_database(
             for endpoint in endpoints.into_iter().filter(|e| plan.endpoints.contains(e)) {
                 for &c in &CONCURRENCY {
                     rows.push(run.row(variant, server.addr.port(), endpoint, c, sslmode)?);
+                }
+            }
+        }
+        // Uploads kept in S3 (moto on loopback): upload, then fetch what it stored.
+        if plan.endpoints.contains(&"upload") {
+            match s3::Store::start()? {
+                None => println!("moto is not installed (pip install 'moto[server]'): no postgres+s3 rows"),
+                Some(store) => {
+                    let server = store.configure(launch.clone()).start()?;
+                    for endpoint in ["upload", "fetch"] {
+                        for &c in &CONCURRENCY {
+                            rows.push(run.store_row("postgres+s3", server.addr.port(), endpoint, c, &store)?);
+                        }
+                    }
                 }
             }
         }
@@ -408,6 +430,70 @@ impl Run<'_> {
     }
 }
 impl Run<'_> {
+    /// One row of a server whose uploads are in S3: `endpoint` (upload, or fetch of what upload
+    /// stored) at `c` connections (wrk), and its limits — the upload's statements (pgbench, as in
+    /// [`Run::row`]), the bare HTTP server, and the store alone (`s3.rs`: bare puts or gets).
+    fn store_row(
+        &mut self,
+        name: &'static str,
+        port: u16,
+        endpoint: &'static str,
+        c: u32,
+        store: &s3::Store,
+    ) -> Result<Row> {
+        check_interrupted()?;
+        let plan = self.plan;
+        let cx = scripts::Ctx {
+            token: self.token,
+            login_password: PASSWORD,
+            lo: self.lo,
+            hi: self.hi,
+            base: self.next_block,
+            threads: c.min(2),
+            png: self.png,
+        };
+        let run = wrk(plan, port, endpoint, &cx, c)?;
+        let mut note = String::new();
+        if run.rps == 0.0 {
+            note = "no request completed (timeouts)".into();
+        }
+        if run.non2xx + run.socket_errors > 0 {
+            note = format!("{} non-2xx, {} socket errors {note}", run.non2xx, run.socket_errors);
+        }
+        let db_run = match (self.db, endpoint) {
+            (Db::Pg(cluster), "upload") => {
+                let ids = (self.bench_uid, self.login_uid, self.token_hash);
+                Some(pgbench(plan, cluster, endpoint, c, &cx, ids, "disable")?)
+            }
+            _ => None,
+        };
+        let l_db = db_run.as_ref().map(|r| r.tps);
+        let l_http = match self.bare {
+            Some(b) => wrk(plan, b.port, endpoint, &cx, c)?.rps,
+            None => f64::NAN,
+        };
+        let l_work = store.limit(plan.secs, endpoint, self.png, c)?;
+        // A fetch does no database work: its limit is HTTP's and the store's.
+        let limit = 1.0 / (l_db.map_or(0.0, |d| 1.0 / d) + 1.0 / l_http + 1.0 / l_work);
+        let row = Row {
+            endpoint: endpoint.to_string(),
+            db: name,
+            concurrency: c,
+            rps: run.rps,
+            p50_ms: run.p50_us as f64 / 1000.0,
+            p99_ms: run.p99_us as f64 / 1000.0,
+            l_db,
+            l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
+            l_http,
+            l_work: Some(l_work),
+            limit_rps: Some(limit),
+            ratio: Some(run.rps / limit),
+            note,
+        };
+        report::print_row(&row);
+        Ok(row)
+    }
+
     /// hola at [`flood::CONNECTIONS`] connections while as many flood the login beside it; `plain`
     /// is hola's rate without the flood, measured earlier in the same run.
     fn under_flood(&mut self, name: &'static str, port: u16, flood: flood::Flood, plain: f64) -> Result<Row> {

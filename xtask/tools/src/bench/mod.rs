@@ -7,6 +7,7 @@ mod bare;
 mod endpoints;
 mod flood;
 mod report;
+mod s3;
 mod scripts;
 mod sqlite_limit;
 

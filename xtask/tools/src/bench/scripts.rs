@@ -77,8 +77,17 @@ pub fn sample(endpoint: &str, cx: &Ctx) -> (&'static str, String, Vec<u8>, &'sta
             upload_body(cx.png),
             "multipart/form-data; boundary=benchboundary7MA4YWxkTrZu0gW",
         ),
+        // Not in ENDPOINTS: the S3 rows only, next to upload (the image `upload` stored).
+        "fetch" => ("GET", format!("/uploads/{}", stored_name(cx.png)), vec![], json),
         _ => unreachable!("unknown endpoint {endpoint}"),
     }
+}
+
+/// The name the server stores `png` under: its SHA-256, `.png`.
+pub fn stored_name(png: &[u8]) -> String {
+    use sha2::Digest as _;
+    let hash: String = sha2::Sha256::digest(png).iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hash}.png")
 }
 
 fn create_body() -> String {

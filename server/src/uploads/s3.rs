@@ -1,0 +1,293 @@
+//! The S3 store: objects `PREFIX/<sha256>.<ext>` in one bucket of any S3-compatible service,
+//! through Apache Arrow's `object_store` (its signing, retries and multipart uploads).
+//!
+//! An upload of at most [`PART_SIZE`] is one PUT, which S3 makes visible whole or not at all. A
+//! larger one (spooled to a temporary file while it arrived) is a multipart upload of parts of
+//! [`PART_SIZE`] read from that file one at a time, visible only once completed; if a part or the
+//! completion fails it is aborted, and a server killed meanwhile leaves at most an incomplete
+//! multipart upload (never an object), which a bucket lifecycle rule removes (`docs/deploy.md`).
+//!
+//! Every request is bounded by `upload_store_timeout_secs` (connecting, each attempt, and the
+//! retries together), so an unreachable or hung store answers the client 503 within that bound,
+//! and nothing needs restarting when it is back.
+
+use std::path::{Path as FsPath, PathBuf};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{StreamExt as _, TryStreamExt as _};
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::list::{PaginatedListOptions, PaginatedListStore as _};
+use object_store::path::Path as Key;
+use object_store::{
+    Attribute, Attributes, BackoffConfig, ClientOptions, ObjectStore as _, ObjectStoreExt as _, PutMultipartOptions,
+    PutOptions, PutPayload, RetryConfig,
+};
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+
+use super::{Object, S3Settings, Spool, Spooled, StoreError};
+
+/// The size of a multipart upload's parts, and the largest upload sent as one PUT: S3's smallest
+/// part (every part but the last must have at least 5 MiB), so that at most this much of an
+/// upload is in memory at a time.
+pub const PART_SIZE: usize = 5 * 1024 * 1024;
+
+pub struct S3 {
+    store: AmazonS3,
+    bucket: String,
+    /// Empty, or the keys' prefix without a trailing `/`.
+    prefix: String,
+    endpoint: String,
+    timeout: Duration,
+    spool_dir: PathBuf,
+}
+
+impl S3 {
+    pub fn open(
+        bucket: &str,
+        prefix: &str,
+        settings: &S3Settings,
+        timeout: Duration,
+        spool_dir: &FsPath,
+    ) -> anyhow::Result<S3> {
+        let described = describe(bucket, prefix, &settings.endpoint);
+        // Static keys only: without them object_store would ask the cloud's instance metadata
+        // service, a host this server should not reach by surprise.
+        anyhow::ensure!(
+            !settings.access_key_id.is_empty() && !settings.secret_access_key.is_empty(),
+            "{described}: no credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or s3_access_key_id and \
+             s3_secret_access_key)"
+        );
+        let endpoint = settings.endpoint.trim_end_matches('/');
+        anyhow::ensure!(
+            endpoint.is_empty() || endpoint.starts_with("http://") || endpoint.starts_with("https://"),
+            "s3_endpoint {endpoint:?}: expected http://HOST[:PORT] or https://HOST[:PORT]"
+        );
+        let region = if settings.region.is_empty() { "us-east-1" } else { &settings.region };
+        let client = ClientOptions::new()
+            // A plain-HTTP endpoint is an S3 server on the same host or network, said on purpose.
+            .with_allow_http(endpoint.starts_with("http://"))
+            .with_connect_timeout(timeout)
+            .with_timeout(timeout);
+        // A few quick retries of what failed on the way (a reset connection, a 5xx), all within
+        // the one timeout: the client's wait is bounded by it, not by object_store's 3 minutes.
+        let retry = RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(50),
+                max_backoff: Duration::from_millis(500),
+                base: 2.0,
+            },
+            max_retries: 3,
+            retry_timeout: timeout,
+        };
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(region)
+            .with_access_key_id(&settings.access_key_id)
+            .with_secret_access_key(&settings.secret_access_key)
+            .with_client_options(client)
+            .with_retry(retry);
+        if !endpoint.is_empty() {
+            // Path-style requests (`ENDPOINT/BUCKET/KEY`, object_store's default with an
+            // endpoint): what S3-compatible servers all take.
+            builder = builder.with_endpoint(endpoint);
+        }
+        if !settings.session_token.is_empty() {
+            builder = builder.with_token(&settings.session_token);
+        }
+        let store = builder.build().map_err(|e| anyhow::anyhow!("{described}: {e}"))?;
+        Ok(S3 {
+            store,
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+            endpoint: endpoint.to_owned(),
+            timeout,
+            spool_dir: spool_dir.to_owned(),
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        describe(&self.bucket, &self.prefix, &self.endpoint)
+    }
+
+    pub fn spool_dir(&self) -> &FsPath {
+        &self.spool_dir
+    }
+
+    fn key(&self, name: &str) -> Key {
+        match self.prefix.as_str() {
+            "" => Key::from(name),
+            prefix => Key::from(format!("{prefix}/{name}")),
+        }
+    }
+
+    /// One request, within the timeout; its failure as the client sees it (503), with the cause
+    /// (never a secret: object_store's errors name the request, not its signature).
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        request: impl std::future::Future<Output = object_store::Result<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout, request).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(self.unavailable(what, Some(e))),
+            Err(_) => Err(self.unavailable(what, None)),
+        }
+    }
+
+    /// `what` failed for a reason of the stream's.
+    fn unavailable_because(&self, what: &str, cause: &str) -> StoreError {
+        StoreError::Unavailable(format!("{what} in {}: {}", self.describe(), short(cause)))
+    }
+
+    /// `what` failed with `error`, or had no answer within the timeout.
+    fn unavailable(&self, what: &str, error: Option<object_store::Error>) -> StoreError {
+        StoreError::Unavailable(match error {
+            Some(e) => format!("{what} in {}: {}", self.describe(), short(&e.to_string())),
+            None => format!("{what} in {}: no answer within {} ms", self.describe(), self.timeout.as_millis()),
+        })
+    }
+
+    /// A listing of at most one key under the prefix: it needs the bucket to exist, the
+    /// credentials to be accepted and `s3:ListBucket`, and costs the store next to nothing.
+    pub async fn check(&self) -> Result<(), String> {
+        let options = PaginatedListOptions { max_keys: Some(1), ..Default::default() };
+        let prefix = (!self.prefix.is_empty()).then(|| format!("{}/", self.prefix));
+        let listed = tokio::time::timeout(self.timeout, self.store.list_paginated(prefix.as_deref(), options)).await;
+        let described = self.describe();
+        let e = match listed {
+            Ok(Ok(_)) => return Ok(()),
+            Err(_) => return Err(format!("{described}: no answer within {} ms", self.timeout.as_millis())),
+            Ok(Err(e)) => e,
+        };
+        // object_store reports a listing's refusal as a generic error: S3's own error code, or
+        // else the status, says which it was.
+        let text = e.to_string();
+        let code = element(&text, "Code").unwrap_or_default();
+        let missing = matches!(e, object_store::Error::NotFound { .. })
+            || code == "NoSuchBucket"
+            || (code.is_empty() && text.contains("404 Not Found"));
+        let refused =
+            matches!(e, object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. })
+                || ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken", "InvalidToken"]
+                    .contains(&code.as_str())
+                || (code.is_empty() && (text.contains("403 Forbidden") || text.contains("401 Unauthorized")));
+        Err(if missing {
+            format!("{described}: the bucket {:?} does not exist", self.bucket)
+        } else if refused {
+            format!("{described}: the credentials were refused or may not list the bucket ({})", short(&text))
+        } else {
+            format!("{described}: unreachable ({})", short(&text))
+        })
+    }
+
+    pub async fn put(&self, name: &str, content_type: &'static str, spool: Spool) -> Result<(), StoreError> {
+        let key = self.key(name);
+        let mut attributes = Attributes::new();
+        attributes.insert(Attribute::ContentType, content_type.into());
+        let (_, size, data) = spool.into_parts();
+        let mut file = match data {
+            Spooled::Memory(bytes) => return self.put_once(&key, Bytes::from(bytes), attributes).await,
+            Spooled::File { file, temp } => (file, temp),
+        };
+        file.0.rewind().await.map_err(|e| StoreError::Failed("reading a temporary file", e))?;
+        if size <= PART_SIZE as u64 {
+            let bytes = read_part(&mut file.0, size as usize).await?;
+            return self.put_once(&key, bytes, attributes).await;
+        }
+        let options = PutMultipartOptions { attributes, ..Default::default() };
+        let mut upload =
+            self.bounded("starting a multipart upload", self.store.put_multipart_opts(&key, options)).await?;
+        let mut sent = 0u64;
+        let outcome: Result<(), StoreError> = async {
+            while sent < size {
+                let len = (size - sent).min(PART_SIZE as u64) as usize;
+                let part = read_part(&mut file.0, len).await?;
+                self.bounded("uploading a part", upload.put_part(PutPayload::from(part))).await?;
+                sent += len as u64;
+            }
+            self.bounded("completing a multipart upload", upload.complete()).await.map(drop)
+        }
+        .await;
+        if outcome.is_err() {
+            // Not completed, so not visible; aborting frees the parts (if the store is away, the
+            // bucket's lifecycle rule does it later).
+            let _ = self.bounded("aborting a multipart upload", upload.abort()).await;
+        }
+        outcome
+    }
+
+    async fn put_once(&self, key: &Key, bytes: Bytes, attributes: Attributes) -> Result<(), StoreError> {
+        let options = PutOptions { attributes, ..Default::default() };
+        self.bounded("storing an upload", self.store.put_opts(key, PutPayload::from(bytes), options)).await.map(drop)
+    }
+
+    pub async fn get(&self, name: &str) -> Result<Option<super::Object>, StoreError> {
+        let what = "reading an upload";
+        let result = match tokio::time::timeout(self.timeout, self.store.get(&self.key(name))).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(object_store::Error::NotFound { .. })) => return Ok(None),
+            Ok(Err(e)) => return Err(self.unavailable(what, Some(e))),
+            Err(_) => return Err(self.unavailable(what, None)),
+        };
+        let size = result.meta.size;
+        // A store that stops sending half-way ends the response (the client sees it cut short,
+        // never a different file): each chunk must come within the timeout.
+        let timeout = self.timeout;
+        let body = result.into_stream().map_err(std::io::Error::other);
+        let body = futures_util::stream::unfold(Some(body), move |body| async move {
+            let mut body = body?;
+            match tokio::time::timeout(timeout, body.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(body))),
+                Ok(None) => None,
+                Err(_) => Some((Err(std::io::Error::other("the upload store stopped sending")), None)),
+            }
+        });
+        let failure = |e: std::io::Error| self.unavailable_because(what, &e.to_string());
+        Object::first_chunk_read(size, body.boxed(), failure).await.map(Some)
+    }
+
+    pub async fn exists(&self, name: &str) -> Result<bool, StoreError> {
+        let what = "looking an upload up";
+        match tokio::time::timeout(self.timeout, self.store.head(&self.key(name))).await {
+            Ok(Ok(_)) => Ok(true),
+            Ok(Err(object_store::Error::NotFound { .. })) => Ok(false),
+            Ok(Err(e)) => Err(self.unavailable(what, Some(e))),
+            Err(_) => Err(self.unavailable(what, None)),
+        }
+    }
+}
+
+/// `len` bytes of the spooled file, from where it was left: one part, in one buffer.
+async fn read_part(file: &mut tokio::fs::File, len: usize) -> Result<Bytes, StoreError> {
+    let mut buf = vec![0u8; len];
+    file.read_exact(&mut buf).await.map_err(|e| StoreError::Failed("reading a temporary file", e))?;
+    Ok(Bytes::from(buf))
+}
+
+/// `s3://BUCKET/PREFIX at ENDPOINT`, for messages.
+fn describe(bucket: &str, prefix: &str, endpoint: &str) -> String {
+    let endpoint = if endpoint.is_empty() { "AWS" } else { endpoint };
+    match prefix {
+        "" => format!("s3://{bucket} at {endpoint}"),
+        prefix => format!("s3://{bucket}/{prefix} at {endpoint}"),
+    }
+}
+
+/// The text of the first `<name>…</name>` in an S3 error body.
+fn element(text: &str, name: &str) -> Option<String> {
+    let (_, rest) = text.split_once(&format!("<{name}>"))?;
+    Some(rest.split_once(&format!("</{name}>"))?.0.trim().to_owned())
+}
+
+/// An error in one line of at most 300 characters: S3's error bodies are XML documents, of which
+/// the code and message say it all.
+fn short(text: &str) -> String {
+    let head = text.split("<?xml").next().unwrap_or_default().trim_end().trim_end_matches(':');
+    let line = match (element(text, "Code"), element(text, "Message")) {
+        (Some(code), Some(message)) => format!("{head}: {code}: {message}"),
+        (Some(code), None) => format!("{head}: {code}"),
+        _ => head.lines().next().unwrap_or_default().to_owned(),
+    };
+    line.chars().take(300).collect()
+}
