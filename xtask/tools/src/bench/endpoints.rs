@@ -16,9 +16,9 @@ use xtask::root;
 
 use super::bare;
 use super::flood;
-use super::sqlite_limit;
 use super::report::{self, Row};
 use super::scripts::{self, ENDPOINTS};
+use super::sqlite_limit;
 
 const CONCURRENCY: [u32; 3] = [1, 8, 32];
 const PASSWORD: &str = "bench-password-0123456789";
@@ -214,8 +214,8 @@ fn run_database(
     // At the default log level, as deployed: one line per request.
     let server = launch.start()?;
     let token = server.login("bench", PASSWORD)?;
-    let token_hash =
-        db.query_text(&format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"))?;
+    let token_hash = db
+        .query_text(&format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"))?;
 
     // Capture the real server's answer to each endpoint: the bare server repeats those bytes.
     let png = png();

@@ -140,7 +140,11 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
         diesel::sql_query(OPLOG).bind::<BigInt, _>(uid).bind::<BigInt, _>(now).execute(conn)
     };
     let count = |conn: &mut SqliteConnection, delta: i64| {
-        diesel::sql_query(COUNT).bind::<BigInt, _>(ids.uid).bind::<Integer, _>((n % 16) as i32).bind::<BigInt, _>(delta).execute(conn)
+        diesel::sql_query(COUNT)
+            .bind::<BigInt, _>(ids.uid)
+            .bind::<Integer, _>((n % 16) as i32)
+            .bind::<BigInt, _>(delta)
+            .execute(conn)
     };
     let write = |conn: &mut SqliteConnection, f: &mut dyn FnMut(&mut SqliteConnection) -> diesel::QueryResult<()>| {
         conn.immediate_transaction(|c| f(c))
@@ -169,14 +173,16 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
                     .bind::<BigInt, _>(now - 900_000)
                     .bind::<BigInt, _>(now - 604_800_000)
                     .execute(c)?;
-                let surplus: Vec<Id> =
-                    diesel::sql_query("SELECT id FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1000 OFFSET 10")
-                        .bind::<BigInt, _>(ids.lid)
-                        .load(c)?;
+                let surplus: Vec<Id> = diesel::sql_query(
+                    "SELECT id FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1000 OFFSET 10",
+                )
+                .bind::<BigInt, _>(ids.lid)
+                .load(c)?;
                 for s in surplus {
                     diesel::sql_query("DELETE FROM sessions WHERE id = ?").bind::<BigInt, _>(s.id).execute(c)?;
                 }
-                diesel::sql_query("DELETE FROM login_failures WHERE name = 'login' AND address = '10.0.0.1'").execute(c)?;
+                diesel::sql_query("DELETE FROM login_failures WHERE name = 'login' AND address = '10.0.0.1'")
+                    .execute(c)?;
                 oplog(c, ids.lid).map(drop)
             })
         }
