@@ -202,7 +202,7 @@ pub async fn add_user(pool: &Pool, name: &str, password: &str, role: u32, perm: 
         created_at: now,
         updated_at: now,
     };
-    Ok(db!(pool, users::insert(&user))?)
+    Ok(db!(write: pool, users::insert(&user))?)
 }
 
 /// Every user, by id.
@@ -216,7 +216,7 @@ pub async fn set_password(pool: &Pool, name: &str, password: &str) -> Result<(),
     let password_hash = hash(password).await?;
     let change =
         UserChange { password_hash: Some(&password_hash), disabled: None, updated_at: Clock::system().now_ms() };
-    match db!(pool, users::change_and_revoke(name, &change))? {
+    match db!(write: pool, users::change_and_revoke(name, &change))? {
         true => Ok(()),
         false => Err(UserError::NoSuchUser),
     }
@@ -225,7 +225,7 @@ pub async fn set_password(pool: &Pool, name: &str, password: &str) -> Result<(),
 /// Disables a user and revokes their sessions.
 pub async fn disable_user(pool: &Pool, name: &str) -> Result<(), UserError> {
     let change = UserChange { password_hash: None, disabled: Some(true), updated_at: Clock::system().now_ms() };
-    match db!(pool, users::change_and_revoke(name, &change))? {
+    match db!(write: pool, users::change_and_revoke(name, &change))? {
         true => Ok(()),
         false => Err(UserError::NoSuchUser),
     }

@@ -31,9 +31,9 @@ pub struct Swept {
 pub async fn sweep(pool: &Pool, config: &Config, now: i64) -> Result<Swept, DbError> {
     let idle_before = now - secs_to_ms(config.session_idle_secs);
     let created_before = now - secs_to_ms(config.session_lifetime_secs);
-    let sessions = db!(pool, sessions::delete_expired(idle_before, created_before))?;
+    let sessions = db!(write: pool, sessions::delete_expired(idle_before, created_before))?;
     let window_start = now - secs_to_ms(config.login_window_secs);
-    let login_failures = db!(pool, sessions::forget_failures(window_start))?;
+    let login_failures = db!(write: pool, sessions::forget_failures(window_start))?;
     Ok(Swept { sessions, login_failures })
 }
 

@@ -104,7 +104,7 @@ fn describe() {
 
 fn sample_pool(pool: &Pool) {
     let (state, statistics) = match pool {
-        Pool::Sqlite(p) => (p.state(), p.state().statistics),
+        Pool::Sqlite(p, _) => (p.state(), p.state().statistics),
         Pool::Postgres(p, _) => (p.state(), p.state().statistics),
     };
     let idle = u64::from(state.idle_connections);

@@ -40,10 +40,29 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 /// `db!(shared: pool, module::function(args…))`: on PostgreSQL, runs it on one of the
 /// connections many requests use at once (the function takes a `Shared` connection) — for
 /// statements outside transactions only. On SQLite, a pooled connection as above.
+///
+/// `db!(write: pool, module::function(args…))`: every query that writes. On SQLite, it runs on
+/// the one writer connection, queued behind the writes before it (`sqlite::Writer`); on
+/// PostgreSQL, a pooled connection as above.
 macro_rules! db {
+    (write: $pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
+        match $pool {
+            // The writer's statements run inline (`sqlite::Runner::Inline`): the whole write on
+            // this thread, taken out of the runtime's workers while it runs.
+            $crate::db::Pool::Sqlite(_, writer) => match writer.get().await {
+                Ok(mut conn) => tokio::task::block_in_place(|| {
+                    tokio::runtime::Handle::current()
+                        .block_on($crate::db::sqlite::$module::$function(&mut *conn, $($arg),*))
+                })
+                .map_err($crate::db::DbError::from),
+                Err(e) => Err(e),
+            },
+            $crate::db::Pool::Postgres(..) => $crate::db::db!($pool, $module::$function($($arg),*)),
+        }
+    };
     ($pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
         match $pool {
-            $crate::db::Pool::Sqlite(pool) => match pool.get().await {
+            $crate::db::Pool::Sqlite(pool, _) => match pool.get().await {
                 Ok(mut conn) => $crate::db::sqlite::$module::$function(&mut *conn, $($arg),*)
                     .await
                     .map_err($crate::db::DbError::from),
@@ -59,7 +78,7 @@ macro_rules! db {
     };
     (shared: $pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
         match $pool {
-            $crate::db::Pool::Sqlite(_) => $crate::db::db!($pool, $module::$function($($arg),*)),
+            $crate::db::Pool::Sqlite(..) => $crate::db::db!($pool, $module::$function($($arg),*)),
             $crate::db::Pool::Postgres(_, shared) => match shared.get().await {
                 Ok(conn) => {
                     let result = $crate::db::postgres::$module::$function(&*conn, $($arg),*)
@@ -96,7 +115,8 @@ pub struct PoolOptions {
 /// The connection pool, over one of the two backends.
 #[derive(Clone)]
 pub enum Pool {
-    Sqlite(bb8::Pool<sqlite::Manager>),
+    /// The pool (reads), and the connection every write goes through ([`sqlite::Writer`]).
+    Sqlite(bb8::Pool<sqlite::Manager>, std::sync::Arc<sqlite::Writer>),
     /// The pool, and the connections reads share ([`postgres::SharedConns`]).
     Postgres(bb8::Pool<postgres::Manager>, std::sync::Arc<postgres::SharedConns>),
 }
@@ -126,7 +146,7 @@ impl Pool {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite(..) => Backend::Sqlite,
             Pool::Postgres(..) => Backend::Postgres,
         }
     }

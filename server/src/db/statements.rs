@@ -38,7 +38,7 @@ async fn pool_with_alice() -> Option<(Pool, i64)> {
     super::migrations::migrate(&url, &one_connection()).await.unwrap();
     let pool = Pool::connect(&url, &one_connection()).unwrap();
     let alice = NewUser { name: "alice", password_hash: "-", role: 0, perm: 0, created_at: 0, updated_at: 0 };
-    let user_id = db!(&pool, users::insert(&alice)).unwrap();
+    let user_id = db!(write: &pool, users::insert(&alice)).unwrap();
     Some((pool, user_id))
 }
 
@@ -83,14 +83,14 @@ async fn writes_are_prepared_once_and_reused() {
             created_at: 0,
             updated_at: 0,
         };
-        ids.push(db!(&pool, tasks::create(&task, &op("post_task"))).unwrap());
+        ids.push(db!(write: &pool, tasks::create(&task, &op("post_task"))).unwrap());
     }
     for (i, &id) in ids.iter().enumerate() {
         let note = format!("note {i}");
-        db!(&pool, tasks::update(user_id, id, Some(note.as_str()), None, &op("put_task"))).unwrap();
-        db!(&pool, tasks::set_status(user_id, id, 2, &op("put_task_status"))).unwrap();
+        db!(write: &pool, tasks::update(user_id, id, Some(note.as_str()), None, &op("put_task"))).unwrap();
+        db!(write: &pool, tasks::set_status(user_id, id, 2, &op("put_task_status"))).unwrap();
     }
-    db!(&pool, tasks::delete(user_id, &ids[..2], &op("delete_task"))).unwrap();
+    db!(write: &pool, tasks::delete(user_id, &ids[..2], &op("delete_task"))).unwrap();
 
     let Pool::Postgres(pg, _) = &pool else { unreachable!() };
     let mut conn = pg.get().await.unwrap();

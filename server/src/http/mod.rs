@@ -120,11 +120,11 @@ pub async fn admit(rqctx: &Ctx, found: Option<(Session, User)>) -> Result<Caller
     let idle_ms = secs_to_ms(config.session_idle_secs);
     let lifetime_ms = secs_to_ms(config.session_lifetime_secs);
     if user.disabled || now - session.last_seen_at >= idle_ms || now - session.created_at >= lifetime_ms {
-        db!(&cx.pool, sessions::delete(session.id)).map_err(|e| db_failure(&rqctx.log, e))?;
+        db!(write: &cx.pool, sessions::delete(session.id)).map_err(|e| db_failure(&rqctx.log, e))?;
         return Err(expired());
     }
     if now - session.last_seen_at >= secs_to_ms(config.last_seen_interval_secs) {
-        db!(&cx.pool, sessions::touch(session.id, now)).map_err(|e| db_failure(&rqctx.log, e))?;
+        db!(write: &cx.pool, sessions::touch(session.id, now)).map_err(|e| db_failure(&rqctx.log, e))?;
     }
     cx.request_users.set(&rqctx.request_id, user.id);
     Ok(Caller { session_id: session.id, user_id: user.id, name: user.name })

@@ -113,7 +113,7 @@ pub async fn post_task(rqctx: Ctx, body: LazyBody<PostTaskRequest>) -> Result<Ht
         created_at: op.created_at,
         updated_at: op.created_at,
     };
-    db!(&rqctx.context().pool, tasks::create(&task, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
+    db!(write: &rqctx.context().pool, tasks::create(&task, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
     Ok(HttpResponseOk(Envelope::ok("ok")))
 }
 
@@ -150,7 +150,7 @@ pub async fn put_task(rqctx: Ctx, body: LazyBody<PutTaskRequest>) -> Result<Http
     let note = Some(request.note.as_str()).filter(|n| !n.is_empty());
     let priority = Some(i16::from(request.priority)).filter(|&p| p != 0);
     let op = new_op(&rqctx, &caller, "put_task", "update", &request);
-    let updated = db!(&rqctx.context().pool, tasks::update(caller.user_id, request.id, note, priority, &op))
+    let updated = db!(write: &rqctx.context().pool, tasks::update(caller.user_id, request.id, note, priority, &op))
         .map_err(|e| db_failure(&rqctx.log, e))?;
     match updated {
         Updated::Changed | Updated::Unchanged => Ok(HttpResponseOk(Envelope::ok("ok"))),
@@ -171,8 +171,9 @@ pub async fn put_task_status(
         )));
     }
     let op = new_op(&rqctx, &caller, "put_task_status", "status", &request);
-    let change = db!(&rqctx.context().pool, tasks::set_status(caller.user_id, request.id, i16::from(status), &op))
-        .map_err(|e| db_failure(&rqctx.log, e))?;
+    let change =
+        db!(write: &rqctx.context().pool, tasks::set_status(caller.user_id, request.id, i16::from(status), &op))
+            .map_err(|e| db_failure(&rqctx.log, e))?;
     match change {
         StatusChange::Changed | StatusChange::Unchanged => Ok(HttpResponseOk(Envelope::ok("ok"))),
         StatusChange::NotFound => Err(not_found(request.id)),
@@ -198,7 +199,8 @@ pub async fn delete_task(rqctx: Ctx, body: LazyBody<DeleteTaskRequest>) -> Resul
     }
     if !ids.is_empty() {
         let op = new_op(&rqctx, &caller, "delete_task", "delete", &request);
-        db!(&rqctx.context().pool, tasks::delete(caller.user_id, ids, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
+        db!(write: &rqctx.context().pool, tasks::delete(caller.user_id, ids, &op))
+            .map_err(|e| db_failure(&rqctx.log, e))?;
     }
     Ok(HttpResponseOk(Envelope::ok("ok")))
 }

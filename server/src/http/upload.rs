@@ -156,7 +156,7 @@ async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) ->
         request: serde_json::json!({ "file": client_name, "size": size, "stored": name }).to_string(),
         created_at: rqctx.context().clock.now_ms(),
     };
-    db!(&rqctx.context().pool, oplog::append(&op)).map_err(|e| db_failure(&rqctx.log, e))?;
+    db!(write: &rqctx.context().pool, oplog::append(&op)).map_err(|e| db_failure(&rqctx.log, e))?;
     crate::metrics::upload(size);
     let uri = format!("{}{name}", config.upload_url_prefix);
     let full_uri = format!("{}{uri}", config.public_url.trim_end_matches('/'));

@@ -100,7 +100,7 @@ pub async fn post_login(
     let user = match user {
         Some(u) if matches && !u.disabled => u,
         _ => {
-            let count = db!(&cx.pool, sessions::record_failure(&name, &address, now, window_start))
+            let count = db!(write: &cx.pool, sessions::record_failure(&name, &address, now, window_start))
                 .map_err(|e| db_failure(log, e))?;
             // Concurrent attempts may all have passed the check above: only the first
             // `max_failures` failures get the 401.
@@ -126,7 +126,7 @@ pub async fn post_login(
         idle_ms: secs_to_ms(config.session_idle_secs),
         lifetime_ms: secs_to_ms(config.session_lifetime_secs),
     };
-    db!(&cx.pool, sessions::create(user.id, &name, &address, &auth::token_hash(&token), &limits, &op))
+    db!(write: &cx.pool, sessions::create(user.id, &name, &address, &auth::token_hash(&token), &limits, &op))
         .map_err(|e| db_failure(log, e))?;
     cx.request_users.set(&rqctx.request_id, user.id);
     metrics::login("ok");
@@ -155,7 +155,7 @@ pub async fn post_logout(rqctx: Ctx) -> Result<HttpResponseHeaders<HttpResponseO
         request: "{}".to_owned(),
         created_at: cx.clock.now_ms(),
     };
-    db!(&cx.pool, sessions::revoke(caller.session_id, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
+    db!(write: &cx.pool, sessions::revoke(caller.session_id, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
     Ok(HttpResponseHeaders::new(
         HttpResponseOk(Envelope::ok("ok")),
         LogoutHeaders { set_cookie: auth::clear_cookie(&cx.config.cookie_name, cx.config.secure_cookie()) },

@@ -21,10 +21,12 @@
 //!    of an `Insertable` struct: wrap those in `cached::CacheBySql`. A read on a hot path whose
 //!    type alone names its statement (no `IN (…)` list) goes in `cached::SqlOnce`, so that its
 //!    SQL text is built once rather than on every call.
-//! 4. Pick the connection. A transaction, or anything that writes, runs on a pooled connection:
-//!    `db!(pool, module::query(…))`. A read outside any transaction may go through the
-//!    connections many requests share: `db!(shared: pool, module::query(…))` (PostgreSQL's
-//!    `postgres::SharedConns`; a pooled one on SQLite). Statements that do not need each other's
+//! 4. Pick the connection. Anything that writes: `db!(write: pool, module::query(…))` — on
+//!    SQLite the one writer connection, writes queued in order (`sqlite::Writer`); on
+//!    PostgreSQL a pooled one. A read in a transaction: `db!(pool, module::query(…))`, a pooled
+//!    connection. A read outside any transaction may go through the connections many requests
+//!    share: `db!(shared: pool, module::query(…))` (PostgreSQL's `postgres::SharedConns`; a
+//!    pooled one on SQLite). Statements that do not need each other's
 //!    results go out together with `pipeline2`/`pipeline3`: one round trip on PostgreSQL.
 //! 5. Test it through the endpoint that uses it, on both databases (`server/tests/integration`).
 //!    `round_trips.rs` there counts round trips; `db/statements.rs` checks caching and plans.
