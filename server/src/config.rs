@@ -139,7 +139,7 @@ impl Default for Config {
             login_max_failures: 5,
             login_window_secs: 15 * 60,
             password_checks: 0,
-            password_check_queue: 8,
+            password_check_queue: 32,
             login_rate_per_minute: 30,
             login_burst: 10,
             trusted_proxies: Vec::new(),

@@ -47,14 +47,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 macro_rules! db {
     (write: $pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
         match $pool {
-            // The writer's statements run inline (`sqlite::Runner::Inline`): the whole write on
-            // this thread, taken out of the runtime's workers while it runs.
+            // The writer's statements run inline, on this task's thread (`sqlite::Runner`).
             $crate::db::Pool::Sqlite(_, writer) => match writer.get().await {
-                Ok(mut conn) => tokio::task::block_in_place(|| {
-                    tokio::runtime::Handle::current()
-                        .block_on($crate::db::sqlite::$module::$function(&mut *conn, $($arg),*))
-                })
-                .map_err($crate::db::DbError::from),
+                Ok(mut conn) => $crate::db::sqlite::$module::$function(&mut *conn, $($arg),*)
+                    .await
+                    .map_err($crate::db::DbError::from),
                 Err(e) => Err(e),
             },
             $crate::db::Pool::Postgres(..) => $crate::db::db!($pool, $module::$function($($arg),*)),

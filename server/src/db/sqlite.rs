@@ -27,9 +27,14 @@ pub type Conn = SyncConnectionWrapper<diesel::SqliteConnection, Runner>;
 pub enum Runner {
     /// Each statement on tokio's blocking pool: the pooled connections, used from async tasks.
     Blocking,
-    /// Each statement on the calling thread: the writer, whose whole write runs inside one
-    /// `block_in_place` ([`Writer`]), so a transaction's five or six statements cost one hand-off
-    /// to a blocking thread instead of one each.
+    /// Each statement on the calling thread: the writer. A write is SQLite's work alone — tens of
+    /// microseconds, no network, no fsync (`synchronous = NORMAL` in WAL mode, checkpoints
+    /// elsewhere) — and one at a time (the [`Writer`]'s mutex), so it blocks one runtime thread
+    /// for about that long. A hand-off to the blocking pool per statement, or one
+    /// `block_in_place` per write, cost more than the work: writes at 32 connections went from
+    /// 3.2–4.1k to 5.6–6.8k req/s inline (`docs/performance.md`). Longer only while another
+    /// process holds the write lock (the CLI, a second instance): SQLite's busy handler then waits
+    /// up to `sqlite_busy_timeout_ms` on this thread.
     Inline,
 }
 
