@@ -10,7 +10,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
-use crate::contract::{format_range, needs, normalize, operations_of};
+use crate::contract::{
+    auth_of, error_code_rows, error_codes_heading, error_codes_of, format_range, needs, normalize, operations_of,
+    security_schemes_of,
+};
 use crate::model::{Doc, Operation, Section, Table};
 
 /// One kind of change.
@@ -467,26 +470,9 @@ impl<'a> Compat<'a> {
 
     /// `x-error-codes`: clients match on the code, its `error` name and its status.
     fn error_codes(&mut self) {
-        let rows: Vec<(i64, usize)> = self
-            .doc
-            .sections
-            .iter()
-            .filter_map(|s| match s {
-                Section::ErrorCodes(c) => Some(c.iter().map(|c| (c.code, c.line))),
-                Section::Group(_) | Section::Auth(_) => None,
-            })
-            .flatten()
-            .collect();
-        let heading = rows.first().map_or(1, |(_, l)| l.saturating_sub(2).max(1));
-        let codes = |spec: &Value| -> Vec<(i64, Value)> {
-            spec["x-error-codes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| (c["code"].as_i64().unwrap_or(0), json!({"error": c["error"], "status": c["status"]})))
-                .collect()
-        };
-        let (base, cur) = (codes(self.base), codes(self.current));
+        let rows = error_code_rows(self.doc);
+        let heading = error_codes_heading(&rows);
+        let (base, cur) = (error_codes_of(self.base), error_codes_of(self.current));
         for (code, b) in &base {
             match cur.iter().find(|(c, _)| c == code) {
                 None => self.change(
@@ -509,20 +495,9 @@ impl<'a> Compat<'a> {
 
     /// Where a session token may travel (`securitySchemes`).
     fn credentials(&mut self) {
-        let auth = self.doc.sections.iter().find_map(|s| match s {
-            Section::Auth(a) => Some(a),
-            _ => None,
-        });
+        let auth = auth_of(self.doc);
         let heading = auth.map_or(1, |a| a.line);
-        let schemes = |spec: &Value| -> Vec<(String, Value)> {
-            spec["components"]["securitySchemes"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), json!({"type": v["type"], "in": v["in"], "name": v["name"]})))
-                .collect()
-        };
-        let (base, cur) = (schemes(self.base), schemes(self.current));
+        let (base, cur) = (security_schemes_of(self.base), security_schemes_of(self.current));
         for (name, b) in &base {
             match cur.iter().find(|(n, _)| n == name) {
                 None => self.change(

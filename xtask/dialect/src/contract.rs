@@ -295,20 +295,9 @@ impl<'a> Checker<'a> {
 
     /// `## 认证方式`: the same credentials, and the same operations need a session.
     fn security(&mut self) {
-        let auth = self.doc.sections.iter().find_map(|s| match s {
-            Section::Auth(a) => Some(a),
-            _ => None,
-        });
+        let auth = auth_of(self.doc);
         let heading = auth.map_or(1, |a| a.line);
-        let schemes = |spec: &Value| -> Vec<(String, Value)> {
-            spec["components"]["securitySchemes"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), json!({"type": v["type"], "in": v["in"], "name": v["name"]})))
-                .collect()
-        };
-        let (doc, server) = (schemes(self.doc_spec), schemes(self.server_spec));
+        let (doc, server) = (security_schemes_of(self.doc_spec), security_schemes_of(self.server_spec));
         for (name, d) in &doc {
             let line = auth.and_then(|a| a.credentials.iter().find(|c| &c.name == name)).map_or(heading, |c| c.line);
             match server.iter().find(|(n, _)| n == name) {
@@ -337,26 +326,9 @@ impl<'a> Checker<'a> {
 
     /// `x-error-codes`: the same codes with the same names and statuses.
     fn error_codes(&mut self) {
-        let rows: Vec<(i64, usize)> = self
-            .doc
-            .sections
-            .iter()
-            .filter_map(|s| match s {
-                Section::ErrorCodes(c) => Some(c.iter().map(|c| (c.code, c.line))),
-                Section::Group(_) | Section::Auth(_) => None,
-            })
-            .flatten()
-            .collect();
-        let codes = |spec: &Value| -> Vec<(i64, Value)> {
-            spec["x-error-codes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| (c["code"].as_i64().unwrap_or(0), json!({"error": c["error"], "status": c["status"]})))
-                .collect()
-        };
-        let (doc, server) = (codes(self.doc_spec), codes(self.server_spec));
-        let heading = rows.first().map_or(1, |(_, l)| l.saturating_sub(2).max(1));
+        let rows = error_code_rows(self.doc);
+        let (doc, server) = (error_codes_of(self.doc_spec), error_codes_of(self.server_spec));
+        let heading = error_codes_heading(&rows);
         for (code, d) in &doc {
             let line = rows.iter().find(|(c, _)| c == code).map_or(heading, |(_, l)| *l);
             match server.iter().find(|(c, _)| c == code) {
@@ -371,6 +343,51 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// `## 认证方式`, if the doc has it.
+pub(crate) fn auth_of(doc: &Doc) -> Option<&crate::model::Auth> {
+    doc.sections.iter().find_map(|s| match s {
+        Section::Auth(a) => Some(a),
+        _ => None,
+    })
+}
+
+/// Where a session token may travel: each security scheme's name and what identifies it.
+pub(crate) fn security_schemes_of(spec: &Value) -> Vec<(String, Value)> {
+    spec["components"]["securitySchemes"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), json!({"type": v["type"], "in": v["in"], "name": v["name"]})))
+        .collect()
+}
+
+/// The doc's error codes and the line of each.
+pub(crate) fn error_code_rows(doc: &Doc) -> Vec<(i64, usize)> {
+    doc.sections
+        .iter()
+        .filter_map(|s| match s {
+            Section::ErrorCodes(c) => Some(c.iter().map(|c| (c.code, c.line))),
+            Section::Group(_) | Section::Auth(_) => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The line of the error-code table's header (two above its first row).
+pub(crate) fn error_codes_heading(rows: &[(i64, usize)]) -> usize {
+    rows.first().map_or(1, |(_, l)| l.saturating_sub(2).max(1))
+}
+
+/// `x-error-codes`: each code with what clients match besides it, its name and status.
+pub(crate) fn error_codes_of(spec: &Value) -> Vec<(i64, Value)> {
+    spec["x-error-codes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| (c["code"].as_i64().unwrap_or(0), json!({"error": c["error"], "status": c["status"]})))
+        .collect()
 }
 
 fn normal_bool_or(v: &Value, key: &str) -> Value {

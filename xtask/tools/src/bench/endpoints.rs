@@ -160,21 +160,8 @@ impl Db<'_> {
     }
 
     fn query_i64(&self, sql: &str) -> Result<i64> {
-        match self {
-            Db::Pg(c) => Ok(c.psql("bench", sql)?.parse()?),
-            Db::Sqlite(path) => {
-                use diesel::sql_types::BigInt;
-                use diesel::{Connection as _, RunQueryDsl as _};
-                #[derive(diesel::QueryableByName)]
-                struct V {
-                    #[diesel(sql_type = BigInt)]
-                    v: i64,
-                }
-                let mut conn = diesel::sqlite::SqliteConnection::establish(&path.display().to_string())?;
-                let v: V = diesel::sql_query(format!("SELECT ({sql}) AS v")).get_result(&mut conn)?;
-                Ok(v.v)
-            }
-        }
+        let text = self.query_text(&format!("SELECT CAST(({sql}) AS TEXT)"))?;
+        text.trim().parse().with_context(|| format!("{sql}: {text:?} is not a number"))
     }
 }
 
