@@ -75,7 +75,7 @@ pub fn measure(path: &Path, endpoint: &str, threads: u32, secs: u32, ids: Ids) -
 fn open(path: &str) -> Result<SqliteConnection> {
     let mut conn = SqliteConnection::establish(path)?;
     conn.batch_execute(
-        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -512;",
     )?;
     Ok(conn)
 }
