@@ -5,10 +5,10 @@
 //!
 //! A handler checks the session first (`authenticate`), then `parse()`s its request, then runs
 //! its queries with `db!(pool, module::query(…))` — `db!(write: …)` for those that write —
-//! mapping failures with [`db_failure`]. A read
-//! can instead send the session lookup with its own statements (`get_task`:
-//! [`query_before_session`], [`session_token_hash`], a query run with `db!(shared: …)`, then
-//! [`admit`]). The steps of adding an endpoint, from the doc to the tests, are in the README.
+//! mapping failures with [`db_failure`]. A read can instead send the session lookup with its own
+//! statements (`get_task`: [`query_before_session`], [`session_token_hash`], a query run with
+//! `db!(shared: …)`, then [`admit`]). The steps of adding an endpoint, from the doc to the tests,
+//! are in the README.
 
 mod health;
 mod reference;
