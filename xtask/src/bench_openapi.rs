@@ -82,14 +82,7 @@ fn big_doc(endpoints: usize) -> Result<String> {
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut diags = dialect::diag::Diagnostics::new(DEFAULT_DOC);
     let doc = dialect::parse::parse(&text, &mut diags);
-    let template: Vec<_> = doc
-        .sections
-        .iter()
-        .filter_map(|s| match s {
-            Section::Group(g) => Some(g.clone()),
-            Section::ErrorCodes(_) | Section::Auth(_) => None,
-        })
-        .collect();
+    let template: Vec<_> = doc.groups().cloned().collect();
     let per_round: usize = template.iter().map(|g| g.operations.len()).sum();
     if per_round == 0 {
         bail!("{DEFAULT_DOC} has no operations to repeat");

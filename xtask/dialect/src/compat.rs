@@ -185,24 +185,12 @@ impl<'a> Compat<'a> {
         self.out.push(Change { line, rule, detail });
     }
 
-    fn doc_operations(&self) -> Vec<(&'a str, &'a Operation)> {
-        let doc: &'a Doc = self.doc;
-        doc.sections
-            .iter()
-            .filter_map(|s| match s {
-                Section::Group(g) => Some(g.operations.iter().map(move |o| (g.name.as_str(), o))),
-                Section::ErrorCodes(_) | Section::Auth(_) => None,
-            })
-            .flatten()
-            .collect()
-    }
-
     fn operations(&mut self) {
         let current: HashMap<(String, String), &Value> =
             operations_of(self.current).into_iter().map(|(m, p, o)| ((m, p), o)).collect();
-        let doc_ops = self.doc_operations();
+        let doc_ops: Vec<&Operation> = self.doc.operations().collect();
         let line_of = |m: &str, p: &str| {
-            doc_ops.iter().find(|(_, o)| o.method.value.eq_ignore_ascii_case(m) && o.path.value == p).map(|(_, o)| *o)
+            doc_ops.iter().find(|o| o.method.value.eq_ignore_ascii_case(m) && o.path.value == p).copied()
         };
         let mut matched = BTreeSet::new();
         for (m, p, base_op) in operations_of(self.base) {
@@ -226,7 +214,7 @@ impl<'a> Compat<'a> {
             let line = self.group_line(tag);
             self.change(line, find("operation-removed"), format!("{route} ({id}) removed"));
         }
-        for (_, op) in &doc_ops {
+        for op in &doc_ops {
             let key = (op.method.value.to_ascii_uppercase(), op.path.value.clone());
             if !matched.contains(&key) {
                 let id = current.get(&key).and_then(|o| o["operationId"].as_str()).unwrap_or("");

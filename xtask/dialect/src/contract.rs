@@ -70,22 +70,10 @@ impl<'a> Checker<'a> {
         self.out.push(Difference { line, doc: doc.into(), server: server.into() });
     }
 
-    fn doc_operations(&self) -> Vec<&'a Operation> {
-        let doc: &'a Doc = self.doc;
-        doc.sections
-            .iter()
-            .filter_map(|s| match s {
-                Section::Group(g) => Some(g.operations.iter()),
-                Section::ErrorCodes(_) | Section::Auth(_) => None,
-            })
-            .flatten()
-            .collect()
-    }
-
     fn operations(&mut self) {
         let server: HashMap<(String, String), &Value> =
             operations_of(self.server_spec).into_iter().map(|(m, p, o)| ((m, p), o)).collect();
-        let doc_ops = self.doc_operations();
+        let doc_ops: Vec<&Operation> = self.doc.operations().collect();
         for op in &doc_ops {
             let key = (op.method.value.to_ascii_uppercase(), op.path.value.clone());
             let spec_op = &self.doc_spec["paths"][&key.1][key.0.to_ascii_lowercase()];
@@ -286,8 +274,8 @@ impl<'a> Checker<'a> {
     }
 
     fn table_line(&self, go_name: &str) -> Option<usize> {
-        self.doc_operations()
-            .iter()
+        self.doc
+            .operations()
             .flat_map(|op| op.request.iter().chain(&op.response))
             .find(|t| t.name.as_deref() == Some(go_name))
             .map(|t| t.line)
@@ -313,7 +301,7 @@ impl<'a> Checker<'a> {
         }
         let server_ops: HashMap<(String, String), &Value> =
             operations_of(self.server_spec).into_iter().map(|(m, p, o)| ((m, p), o)).collect();
-        for op in self.doc_operations() {
+        for op in self.doc.operations() {
             let (method, path) = (op.method.value.to_ascii_uppercase(), op.path.value.clone());
             let Some(server_op) = server_ops.get(&(method.clone(), path.clone())) else { continue };
             let doc_op = &self.doc_spec["paths"][&path][method.to_ascii_lowercase()];

@@ -14,6 +14,21 @@ pub struct Doc {
     pub sections: Vec<Section>,
 }
 
+impl Doc {
+    /// The `##` groups of operations, in the doc's order (the other sections left out).
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.sections.iter().filter_map(|s| match s {
+            Section::Group(g) => Some(g),
+            Section::ErrorCodes(_) | Section::Auth(_) => None,
+        })
+    }
+
+    /// Every operation of the doc, in the doc's order.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.groups().flat_map(|g| &g.operations)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Section {
     /// `## name` followed by `###` operations; becomes an OpenAPI tag.

@@ -17,7 +17,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::diag::Diagnostics;
-use crate::model::{Doc, Operation, Section, Table};
+use crate::model::{Doc, Operation, Table};
 use crate::to_spec::METHODS;
 
 /// Which operations to scaffold.
@@ -117,7 +117,7 @@ pub fn scaffold(doc_text: &str, file: &str, options: &Options) -> Result<Scaffol
         }
     };
 
-    let doc_ops = doc_operations(&doc);
+    let doc_ops: Vec<&Operation> = doc.operations().collect();
     let mut reserved = RESERVED.to_vec();
     reserved.push(options.trait_name);
     let mut module = types::Module::new(&spec, &reserved);
@@ -224,17 +224,6 @@ fn operations(spec: &Value) -> Vec<SpecOp<'_>> {
     }
     ops.sort_by_key(|(order, _)| *order);
     ops.into_iter().map(|(_, op)| op).collect()
-}
-
-fn doc_operations(doc: &Doc) -> Vec<&Operation> {
-    doc.sections
-        .iter()
-        .filter_map(|s| match s {
-            Section::Group(g) => Some(g.operations.iter()),
-            _ => None,
-        })
-        .flatten()
-        .collect()
 }
 
 /// The line of a named type's row, in the first table of that type.

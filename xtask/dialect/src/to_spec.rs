@@ -54,15 +54,8 @@ pub fn method_line() -> String {
 }
 
 pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
-    let ops: Vec<(&str, &Operation)> = doc
-        .sections
-        .iter()
-        .filter_map(|s| match s {
-            Section::Group(g) => Some(g),
-            Section::ErrorCodes(_) | Section::Auth(_) => None,
-        })
-        .flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op)))
-        .collect();
+    let ops: Vec<(&str, &Operation)> =
+        doc.groups().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
 
     let mut groups: HashMap<&str, usize> = HashMap::new();
     for s in &doc.sections {
@@ -96,10 +89,7 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
     let mut spec = json!({
         "openapi": "3.0.3",
         "info": {"title": doc.title, "description": note, "version": doc.version.as_ref().map_or(UNSTATED_VERSION, |v| v.value.as_str())},
-        "tags": doc.sections.iter().filter_map(|s| match s {
-            Section::Group(g) => Some(json!({"name": g.name})),
-            Section::ErrorCodes(_) | Section::Auth(_) => None,
-        }).collect::<Vec<_>>(),
+        "tags": doc.groups().map(|g| json!({"name": g.name})).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
             "schemas": components,
