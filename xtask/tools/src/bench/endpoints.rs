@@ -335,16 +335,8 @@ impl Run<'_> {
             self.next_block += plan.block;
         }
         let run = wrk(plan, port, endpoint, &cx, c)?;
-        let mut note = String::new();
-        if fresh && run.max_id >= cx.base + plan.block {
-            note = "ran out of fresh ids".into();
-        }
-        if run.rps == 0.0 {
-            note = "no request completed (timeouts)".into();
-        }
-        if run.non2xx + run.socket_errors > 0 {
-            note = format!("{} non-2xx, {} socket errors {note}", run.non2xx, run.socket_errors);
-        }
+        let ran_out = fresh && run.max_id >= cx.base + plan.block;
+        let mut note = run.failures(if ran_out { "ran out of fresh ids" } else { "" });
         let db_run = match self.db {
             Db::Pg(cluster) => {
                 cx.base = self.next_block;
@@ -398,19 +390,13 @@ impl Run<'_> {
         };
         let limit = l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_work.map_or(0.0, |w| 1.0 / w)));
         let row = Row {
-            endpoint: endpoint.to_string(),
-            db: name,
-            concurrency: c,
-            rps: run.rps,
-            p50_ms: run.p50_us as f64 / 1000.0,
-            p99_ms: run.p99_us as f64 / 1000.0,
             l_db,
             l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
             l_http,
             l_work,
             limit_rps: limit,
             ratio: limit.map(|l| run.rps / l),
-            note,
+            ..run.row(endpoint, name, c, note)
         };
         report::print_row(&row);
         Ok(row)
@@ -440,13 +426,7 @@ impl Run<'_> {
             png: self.png,
         };
         let run = wrk(plan, port, endpoint, &cx, c)?;
-        let mut note = String::new();
-        if run.rps == 0.0 {
-            note = "no request completed (timeouts)".into();
-        }
-        if run.non2xx + run.socket_errors > 0 {
-            note = format!("{} non-2xx, {} socket errors {note}", run.non2xx, run.socket_errors);
-        }
+        let note = run.failures("");
         let db_run = match (self.db, endpoint) {
             (Db::Pg(cluster), "upload") => {
                 let ids = (self.bench_uid, self.login_uid, self.token_hash);
@@ -463,19 +443,13 @@ impl Run<'_> {
         // A fetch does no database work: its limit is HTTP's and the store's.
         let limit = 1.0 / (l_db.map_or(0.0, |d| 1.0 / d) + 1.0 / l_http + 1.0 / l_work);
         let row = Row {
-            endpoint: endpoint.to_string(),
-            db: name,
-            concurrency: c,
-            rps: run.rps,
-            p50_ms: run.p50_us as f64 / 1000.0,
-            p99_ms: run.p99_us as f64 / 1000.0,
             l_db,
             l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
             l_http,
             l_work: Some(l_work),
             limit_rps: Some(limit),
             ratio: Some(run.rps / limit),
-            note,
+            ..run.row(endpoint, name, c, note)
         };
         report::print_row(&row);
         Ok(row)
@@ -511,21 +485,7 @@ impl Run<'_> {
         if run.non2xx + run.socket_errors > 0 {
             note = format!("{} non-2xx, {} socket errors; {note}", run.non2xx, run.socket_errors);
         }
-        let row = Row {
-            endpoint: flood.row_name().to_owned(),
-            db: name,
-            concurrency: flood::CONNECTIONS,
-            rps: run.rps,
-            p50_ms: run.p50_us as f64 / 1000.0,
-            p99_ms: run.p99_us as f64 / 1000.0,
-            l_db: None,
-            l_db_p99_ms: None,
-            l_http: f64::NAN,
-            l_work: None,
-            limit_rps: None,
-            ratio: None,
-            note,
-        };
+        let row = run.row(flood.row_name(), name, flood::CONNECTIONS, note);
         report::print_row(&row);
         Ok(row)
     }
@@ -593,6 +553,37 @@ struct WrkRun {
     non2xx: u64,
     socket_errors: u64,
     max_id: i64,
+}
+
+impl WrkRun {
+    /// `note`, or what went wrong in the run instead of or before it.
+    fn failures(&self, note: &str) -> String {
+        let note = if self.rps == 0.0 { "no request completed (timeouts)" } else { note };
+        if self.non2xx + self.socket_errors > 0 {
+            format!("{} non-2xx, {} socket errors {note}", self.non2xx, self.socket_errors)
+        } else {
+            note.to_owned()
+        }
+    }
+
+    /// This run as a row of the table, without limits.
+    fn row(&self, endpoint: &str, db: &'static str, concurrency: u32, note: String) -> Row {
+        Row {
+            endpoint: endpoint.to_owned(),
+            db,
+            concurrency,
+            rps: self.rps,
+            p50_ms: self.p50_us as f64 / 1000.0,
+            p99_ms: self.p99_us as f64 / 1000.0,
+            l_db: None,
+            l_db_p99_ms: None,
+            l_http: f64::NAN,
+            l_work: None,
+            limit_rps: None,
+            ratio: None,
+            note,
+        }
+    }
 }
 
 fn wrk(plan: &Plan, port: u16, endpoint: &str, cx: &scripts::Ctx, connections: u32) -> Result<WrkRun> {
