@@ -56,6 +56,45 @@ pub async fn pipeline3<A, B, C>(
     futures_util::try_join!(a(conn), b(conn), c(conn))
 }
 
+/// Runs `body` in a transaction whose `BEGIN` goes out together with `body`'s first statements
+/// (one round trip fewer than awaiting it on its own, as diesel's `transaction` does), then
+/// `COMMIT`s, or `ROLLBACK`s when `body` fails, whose error is then the one returned.
+///
+/// `BEGIN` is sent before anything of `body` (it is written to the connection when first polled,
+/// and polled first), and PostgreSQL runs a connection's statements in the order they arrive.
+/// A `BEGIN` on an idle connection fails only when the connection does, and then so does every
+/// statement behind it. The connection counts as inside a transaction from before `BEGIN` is sent
+/// until `COMMIT` or `ROLLBACK` is answered: if the request is dropped in between, or they fail,
+/// the pool sees it broken and closes it, so no connection goes back to the pool with a
+/// transaction open.
+pub async fn transaction<T>(conn: &mut Conn, body: impl AsyncFnOnce(Shared<'_>) -> QueryResult<T>) -> QueryResult<T> {
+    use diesel::connection::TransactionDepthChange;
+    use diesel_async::{AnsiTransactionManager, TransactionManager as _};
+    let depth = |conn: &mut Conn, change| {
+        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_state()?.change_transaction_depth(change)
+    };
+    depth(conn, TransactionDepthChange::IncreaseDepth)?;
+    let result = {
+        let shared: &Conn = conn;
+        let begin = async {
+            let mut c = shared;
+            c.batch_execute("BEGIN").await
+        };
+        // Both run to the end: `body`'s statements are already on their way.
+        match futures_util::join!(begin, body(shared)) {
+            (Ok(()), result) => result,
+            (Err(e), _) => Err(e),
+        }
+    };
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    if let Err(e) = conn.batch_execute(end).await {
+        // The depth stays up: the pool closes this connection. `body`'s error says more.
+        return Err(result.err().unwrap_or(e));
+    }
+    depth(conn, TransactionDepthChange::DecreaseDepth)?;
+    result
+}
+
 /// A pooled connection not known to be dead. One that PostgreSQL closed while it sat in the pool
 /// (a restart, a cut network) is handed back instead — bb8 then sees it broken and drops it —
 /// rather than to a request that would answer 503 with it. No round trip: it only asks whether
@@ -147,6 +186,76 @@ pub(super) async fn migration_connection(url: &str, options: &PoolOptions) -> an
 #[cfg(test)]
 mod tests {
     use super::*;
+    use diesel::sql_types::Integer;
+    use diesel_async::pooled_connection::PoolableConnection as _;
+    use diesel_async::RunQueryDsl as _;
+
+    /// A connection to a database of its own with an empty table `t (id)`, and a second
+    /// connection to it; `None` without PostgreSQL.
+    async fn two_connections() -> Option<(Conn, Conn)> {
+        if !server_harness::pg::available() {
+            return None;
+        }
+        let url = tokio::task::spawn_blocking(server_harness::pg::test_database).await.unwrap();
+        let connector = Connector::new(&url, "disable", "").unwrap();
+        let mut conn = establish(&connector).await.unwrap();
+        conn.batch_execute("CREATE TABLE t (id int PRIMARY KEY)").await.unwrap();
+        Some((conn, establish(&connector).await.unwrap()))
+    }
+
+    /// A cached prepared statement, as the server's writes are (`CacheBySql`).
+    async fn insert(mut conn: Shared<'_>, id: i32) -> QueryResult<usize> {
+        let insert = diesel::sql_query("INSERT INTO t VALUES ($1)").bind::<Integer, _>(id);
+        crate::db::cached::CacheBySql(insert).execute(&mut conn).await
+    }
+
+    async fn ids(conn: &mut Conn) -> Vec<i32> {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = Integer)]
+            id: i32,
+        }
+        let rows: Vec<Id> = diesel::sql_query("SELECT id FROM t ORDER BY id").load(conn).await.unwrap();
+        rows.into_iter().map(|r| r.id).collect()
+    }
+
+    /// The statement sent with `BEGIN` is inside the transaction: a later failure takes it back
+    /// too. (Prepared beforehand, it goes out at once, as it does in a warm pool.)
+    #[tokio::test]
+    async fn a_failing_statement_rolls_back_everything_sent_with_begin() {
+        let Some((mut conn, mut other)) = two_connections().await else { return };
+        insert(&conn, 0).await.unwrap();
+        let failed = transaction(&mut conn, async |c| {
+            insert(c, 1).await?;
+            insert(c, 1).await
+        })
+        .await;
+        assert!(
+            matches!(failed, Err(DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))),
+            "{failed:?}"
+        );
+        assert_eq!(ids(&mut other).await, vec![0]);
+        assert!(!conn.is_broken(), "rolled back: the connection goes back to the pool");
+        transaction(&mut conn, async |c| pipeline2(c, async |c| insert(c, 2).await, async |c| insert(c, 3).await).await)
+            .await
+            .unwrap();
+        assert_eq!(ids(&mut other).await, vec![0, 2, 3]);
+        assert!(!conn.is_broken());
+    }
+
+    /// A request dropped while its transaction is open leaves a connection the pool closes: never
+    /// one that goes back with the transaction open (its row locks held, its writes pending).
+    #[tokio::test]
+    async fn a_transaction_dropped_midway_is_never_reused() {
+        let Some((mut conn, mut other)) = two_connections().await else { return };
+        let open = transaction(&mut conn, async |c| {
+            insert(c, 4).await?;
+            std::future::pending::<QueryResult<()>>().await
+        });
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(300), open).await.is_err());
+        assert!(conn.is_broken(), "dropped inside a transaction: the pool must not hand it out again");
+        assert_eq!(ids(&mut other).await, Vec::<i32>::new(), "nothing committed");
+    }
 
     #[test]
     fn urls_get_tcp_timeouts_unless_they_set_them() {

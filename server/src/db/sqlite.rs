@@ -89,6 +89,22 @@ pub async fn pipeline3<A, B, C>(
     Ok((a, b, c))
 }
 
+/// Runs `body` in a transaction, committed if it succeeds, rolled back if it fails (whose error
+/// is then the one returned): diesel's `transaction`, written out because its bound on the
+/// closure's future cannot be stated for a closure passed in.
+pub async fn transaction<T>(conn: &mut Conn, body: impl AsyncFnOnce(&mut Conn) -> QueryResult<T>) -> QueryResult<T> {
+    use diesel_async::{AsyncConnection, TransactionManager as _};
+    type Manager = <Conn as AsyncConnection>::TransactionManager;
+    Manager::begin_transaction(conn).await?;
+    match body(&mut *conn).await {
+        Ok(value) => Manager::commit_transaction(conn).await.map(|()| value),
+        Err(e) => match Manager::rollback_transaction(conn).await {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback),
+        },
+    }
+}
+
 /// The file path of a `sqlite://PATH` URL.
 fn path_of(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)

@@ -31,7 +31,7 @@
 //! 5. Test it through the endpoint that uses it, on both databases (`server/tests/integration`).
 //!    `round_trips.rs` there counts round trips; `db/statements.rs` checks caching and plans.
 
-pub use super::{pipeline2, pipeline3, Conn, Shared};
+pub use super::{pipeline2, pipeline3, transaction, Conn, Shared};
 
 pub mod health;
 pub mod oplog;

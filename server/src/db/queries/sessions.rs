@@ -2,9 +2,9 @@
 //! (`db::sqlite::sessions`, `db::postgres::sessions`).
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
-use super::{oplog, Conn, Shared};
+use super::{oplog, pipeline2, transaction, Conn, Shared};
 use crate::db::cached::{CacheBySql, SqlOnce};
 use crate::db::rows::{FailureCounts, Limits, LoginFailures, NewOp, Session, User};
 use crate::db::schema::{login_failures, sessions, users};
@@ -47,7 +47,7 @@ pub async fn create(
     limits: &Limits,
     op: &NewOp,
 ) -> QueryResult<i64> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+    transaction(conn, async |mut conn| {
         let now = op.created_at;
         let id: i64 = diesel::insert_into(sessions::table)
             .values((
@@ -57,14 +57,14 @@ pub async fn create(
                 sessions::last_seen_at.eq(now),
             ))
             .returning(sessions::id)
-            .get_result(conn)
+            .get_result(&mut conn)
             .await?;
         diesel::delete(
             sessions::table
                 .filter(sessions::user_id.eq(user_id))
                 .filter(expired(now - limits.idle_ms, now - limits.lifetime_ms)),
         )
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
         let surplus: Vec<i64> = sessions::table
             .filter(sessions::user_id.eq(user_id))
@@ -72,12 +72,12 @@ pub async fn create(
             .select(sessions::id)
             .offset(limits.max_per_user)
             .limit(1000)
-            .load(conn)
+            .load(&mut conn)
             .await?;
         if !surplus.is_empty() {
-            diesel::delete(sessions::table.filter(sessions::id.eq_any(surplus))).execute(conn).await?;
+            diesel::delete(sessions::table.filter(sessions::id.eq_any(surplus))).execute(&mut conn).await?;
         }
-        diesel::delete(login_failures::table.find((name, address))).execute(conn).await?;
+        diesel::delete(login_failures::table.find((name, address))).execute(&mut conn).await?;
         oplog::append(conn, op).await?;
         Ok(id)
     })
@@ -120,8 +120,8 @@ pub async fn forget_failures(conn: &mut Conn, window_start: i64) -> QueryResult<
 
 /// Logout: revokes the session and logs the operation, in one transaction.
 pub async fn revoke(conn: &mut Conn, id: i64, op: &NewOp) -> QueryResult<()> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        let deleted = diesel::delete(sessions::table.find(id)).execute(conn).await?;
+    transaction(conn, async |mut conn| {
+        let deleted = diesel::delete(sessions::table.find(id)).execute(&mut conn).await?;
         if deleted > 0 {
             oplog::append(conn, op).await?;
         }
@@ -165,16 +165,21 @@ pub async fn record_failure(
     now: i64,
     window_start: i64,
 ) -> QueryResult<i64> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        count_failure(conn, name, EVERY_ADDRESS, now, window_start).await?;
-        count_failure(conn, name, address, now, window_start).await
+    transaction(conn, async |conn| {
+        let ((), here) = pipeline2(
+            conn,
+            async |c| count_failure(c, name, EVERY_ADDRESS, now, window_start).await.map(|_| ()),
+            async |c| count_failure(c, name, address, now, window_start).await,
+        )
+        .await?;
+        Ok(here)
     })
     .await
 }
 
 /// One more failure in the current window of (`name`, `address`), or the first of a new one, in
 /// one statement (so concurrent failures are all counted); returns the count.
-async fn count_failure(conn: &mut Conn, name: &str, address: &str, now: i64, window_start: i64) -> QueryResult<i64> {
+async fn count_failure(mut conn: Shared<'_>, name: &str, address: &str, now: i64, window_start: i64) -> QueryResult<i64> {
     use diesel::dsl::case_when;
     let in_window = login_failures::first_failed_at.gt(window_start);
     CacheBySql(
@@ -194,6 +199,6 @@ async fn count_failure(conn: &mut Conn, name: &str, address: &str, now: i64, win
             ))
             .returning(login_failures::failures),
     )
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
 }

@@ -15,10 +15,10 @@
 //! the condition on the row it locked; SQLite has one writer at a time).
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use super::sessions::{find_by_token, user_of_token, with_user_of_token};
-use super::{oplog, pipeline2, pipeline3, Conn, Shared};
+use super::{oplog, pipeline2, pipeline3, transaction, Conn, Shared};
 use crate::db::cached::{CacheBySql, SqlOnce};
 use crate::db::rows::{NewOp, NewTask, Session, StatusChange, Task, TaskRow, Updated, User};
 use crate::db::schema::{task_counts, tasks, users};
@@ -37,8 +37,9 @@ pub fn allowed_sources(status: i16) -> &'static [i16] {
 
 /// Creates a task, counts it in `task_counts` and logs the operation; returns its id.
 pub async fn create(conn: &mut Conn, task: &NewTask<'_>, op: &NewOp) -> QueryResult<i64> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        // None of the three needs another's result: sent together, one round trip.
+    transaction(conn, async |conn| {
+        // None of the three needs another's result: sent together (with the `BEGIN`), one
+        // round trip.
         let (id, (), ()) = pipeline3(
             conn,
             async |c| insert(c, task).await,
@@ -71,7 +72,7 @@ pub async fn update(
         let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(conn).await.optional()?;
         return Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound });
     }
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+    transaction(conn, async |mut conn| {
         // `None` keeps a field's value: `coalesce(NULL, note)` is `note`. Only rows the update
         // changes match, so an update to the values a task already has is a no-op, logs nothing.
         let new_note = coalesce::<diesel::sql_types::Text, _, _>(note, tasks::note);
@@ -80,13 +81,13 @@ pub async fn update(
             diesel::update(own_task(user_id, id).filter(tasks::note.ne(new_note).or(tasks::priority.ne(new_priority))))
                 .set((tasks::note.eq(new_note), tasks::priority.eq(new_priority), tasks::updated_at.eq(op.created_at))),
         )
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
         if changed > 0 {
             oplog::append(conn, op).await?;
             return Ok(Updated::Changed);
         }
-        let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(conn).await.optional()?;
+        let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(&mut conn).await.optional()?;
         Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound })
     })
     .await
@@ -107,7 +108,7 @@ extern "SQL" {
 /// Moves the caller's task `id` to `status` if the status machine allows it from the status it
 /// has at that moment (one conditional UPDATE), logging the operation.
 pub async fn set_status(conn: &mut Conn, user_id: i64, id: i64, status: i16, op: &NewOp) -> QueryResult<StatusChange> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+    transaction(conn, async |mut conn| {
         let target = own_task(user_id, id);
         let sources = allowed_sources(status);
         let changed = if sources.is_empty() {
@@ -117,14 +118,14 @@ pub async fn set_status(conn: &mut Conn, user_id: i64, id: i64, status: i16, op:
                 diesel::update(target.filter(tasks::status.eq_any(sources)))
                     .set((tasks::status.eq(status), tasks::updated_at.eq(op.created_at))),
             )
-            .execute(conn)
+            .execute(&mut conn)
             .await?
         };
         if changed > 0 {
             oplog::append(conn, op).await?;
             return Ok(StatusChange::Changed);
         }
-        let current: Option<i16> = target.select(tasks::status).first(conn).await.optional()?;
+        let current: Option<i16> = target.select(tasks::status).first(&mut conn).await.optional()?;
         Ok(match current {
             None => StatusChange::NotFound,
             Some(s) if s == status => StatusChange::Unchanged,
@@ -137,9 +138,9 @@ pub async fn set_status(conn: &mut Conn, user_id: i64, id: i64, status: i16, op:
 /// Deletes the caller's tasks among `ids` (others are ignored), uncounts them and logs the
 /// operation when any was deleted; returns how many were.
 pub async fn delete(conn: &mut Conn, user_id: i64, ids: &[i64], op: &NewOp) -> QueryResult<usize> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+    transaction(conn, async |mut conn| {
         let deleted = diesel::delete(tasks::table.filter(tasks::user_id.eq(user_id)).filter(tasks::id.eq_any(ids)))
-            .execute(conn)
+            .execute(&mut conn)
             .await?;
         if deleted > 0 {
             let n = i64::try_from(deleted).unwrap_or(i64::MAX);

@@ -1,9 +1,9 @@
 //! Queries on `users`. Compiled once per backend (`db::sqlite::users`, `db::postgres::users`).
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
-use super::Conn;
+use super::{transaction, Conn};
 use crate::db::rows::{NewUser, User, UserChange};
 use crate::db::schema::{sessions, users};
 
@@ -28,15 +28,15 @@ pub async fn list(conn: &mut Conn) -> QueryResult<Vec<User>> {
 /// (a new password or a disabled account must not leave a session behind). False when no such
 /// user.
 pub async fn change_and_revoke(conn: &mut Conn, name: &str, change: &UserChange<'_>) -> QueryResult<bool> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+    transaction(conn, async |mut conn| {
         let id: Option<i64> = diesel::update(users::table.filter(users::name.eq(name)))
             .set(change)
             .returning(users::id)
-            .get_result(conn)
+            .get_result(&mut conn)
             .await
             .optional()?;
         let Some(id) = id else { return Ok(false) };
-        diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn).await?;
+        diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(&mut conn).await?;
         Ok(true)
     })
     .await

@@ -193,8 +193,9 @@ pub fn pgbench(endpoint: &str) -> String {
         "login" => format!(
             "SELECT address, failures, first_failed_at FROM login_failures WHERE name = 'login' AND address IN ('10.0.0.1', '*') AND first_failed_at > :now;\n\
              SELECT id, name, password_hash, role, perm, disabled, created_at FROM users WHERE name = 'login' LIMIT 1;\n\
-             BEGIN;\n\
+             \\startpipeline\nBEGIN;\n\
              INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES (:lid, md5(random()::text) || md5(random()::text), :now, :now) RETURNING id;\n\
+             \\endpipeline\n\
              DELETE FROM sessions WHERE user_id = :lid AND (last_seen_at <= :now::bigint - 900000 OR created_at <= :now::bigint - 604800000);\n\
              SELECT id FROM sessions WHERE user_id = :lid ORDER BY id DESC LIMIT 1000 OFFSET 10;\n\
              DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE user_id = :lid ORDER BY id DESC LIMIT 1000 OFFSET 10);\n\
@@ -203,9 +204,10 @@ pub fn pgbench(endpoint: &str) -> String {
              COMMIT;\n",
             OPLOG.replace(":uid", ":lid")
         ),
-        // Writes send their transaction's independent statements together (`pipeline2`, `pipeline3`).
+        // Writes send `BEGIN` with their first statements (`postgres::transaction`) and their
+        // transaction's independent statements together (`pipeline2`, `pipeline3`).
         "create" => format!(
-            "{SHARD}\\set delta 1\n{AUTH}BEGIN;\n\\startpipeline\n\
+            "{SHARD}\\set delta 1\n{AUTH}\\startpipeline\nBEGIN;\n\
              INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
              (:uid, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', :now, :now) RETURNING id;\n\
              {OPLOG}\
@@ -231,21 +233,21 @@ pub fn pgbench(endpoint: &str) -> String {
             )
         ),
         "update" => format!(
-            "\\set id random(:lo, :hi)\n\\set r random(1, 1000000000)\n{AUTH}BEGIN;\n\
+            "\\set id random(:lo, :hi)\n\\set r random(1, 1000000000)\n{AUTH}\\startpipeline\nBEGIN;\n\
              UPDATE tasks SET note = coalesce('n' || :r, note), priority = coalesce(NULL::smallint, priority), \
              updated_at = :now WHERE id = :id AND user_id = :uid \
              AND (note <> coalesce('n' || :r, note) OR priority <> coalesce(NULL::smallint, priority));\n\
-             {OPLOG}COMMIT;\n"
+             \\endpipeline\n{OPLOG}COMMIT;\n"
         ),
         "status" => format!(
-            "{fresh_id}{AUTH}BEGIN;\n\
+            "{fresh_id}{AUTH}\\startpipeline\nBEGIN;\n\
              UPDATE tasks SET status = 2, updated_at = :now WHERE id = :id AND user_id = :uid AND status = ANY('{{0}}'::smallint[]);\n\
-             {OPLOG}COMMIT;\n"
+             \\endpipeline\n{OPLOG}COMMIT;\n"
         ),
         "delete" => format!(
-            "{fresh_id}{SHARD}\\set delta -1\n{AUTH}BEGIN;\n\
+            "{fresh_id}{SHARD}\\set delta -1\n{AUTH}\\startpipeline\nBEGIN;\n\
              DELETE FROM tasks WHERE user_id = :uid AND id = ANY(ARRAY[:id]::bigint[]);\n\
-             \\startpipeline\n{OPLOG}{COUNT}\\endpipeline\n\
+             \\endpipeline\n\\startpipeline\n{OPLOG}{COUNT}\\endpipeline\n\
              COMMIT;\n"
         ),
         "upload" => format!("{AUTH}{OPLOG}"),
