@@ -71,7 +71,9 @@ pub async fn transaction<T>(conn: &mut Conn, body: impl AsyncFnOnce(Shared<'_>) 
     use diesel::connection::TransactionDepthChange;
     use diesel_async::{AnsiTransactionManager, TransactionManager as _};
     let depth = |conn: &mut Conn, change| {
-        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_state()?.change_transaction_depth(change)
+        AnsiTransactionManager::transaction_manager_status_mut(conn)
+            .transaction_state()?
+            .change_transaction_depth(change)
     };
     depth(conn, TransactionDepthChange::IncreaseDepth)?;
     let result = {
@@ -236,9 +238,11 @@ mod tests {
         );
         assert_eq!(ids(&mut other).await, vec![0]);
         assert!(!conn.is_broken(), "rolled back: the connection goes back to the pool");
-        transaction(&mut conn, async |c| pipeline2(c, async |c| insert(c, 2).await, async |c| insert(c, 3).await).await)
-            .await
-            .unwrap();
+        transaction(&mut conn, async |c| {
+            pipeline2(c, async |c| insert(c, 2).await, async |c| insert(c, 3).await).await
+        })
+        .await
+        .unwrap();
         assert_eq!(ids(&mut other).await, vec![0, 2, 3]);
         assert!(!conn.is_broken());
     }

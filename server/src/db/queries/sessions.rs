@@ -179,7 +179,13 @@ pub async fn record_failure(
 
 /// One more failure in the current window of (`name`, `address`), or the first of a new one, in
 /// one statement (so concurrent failures are all counted); returns the count.
-async fn count_failure(mut conn: Shared<'_>, name: &str, address: &str, now: i64, window_start: i64) -> QueryResult<i64> {
+async fn count_failure(
+    mut conn: Shared<'_>,
+    name: &str,
+    address: &str,
+    now: i64,
+    window_start: i64,
+) -> QueryResult<i64> {
     use diesel::dsl::case_when;
     let in_window = login_failures::first_failed_at.gt(window_start);
     CacheBySql(
