@@ -108,6 +108,11 @@ async fn statements_that_can_go_together_go_in_one_round_trip() {
         s.client.delete(s.url("task")).header("x-auth-token", &token).json(&serde_json::json!({"ids": [id]})).send()
     };
     expect_ok(delete(i64::MAX).await.unwrap()).await;
+    let put = |path: &str, body: serde_json::Value| {
+        s.client.put(s.url(path)).header("x-auth-token", &token).json(&body).send()
+    };
+    expect_ok(put("task", serde_json::json!({"id": 1, "note": "warm"})).await.unwrap()).await;
+    expect_ok(put("task/status", serde_json::json!({"id": 1, "status": 2})).await.unwrap()).await;
 
     let (hola, response) = trips.during(get("hola")).await;
     expect_ok(response.unwrap()).await;
@@ -123,6 +128,19 @@ async fn statements_that_can_go_together_go_in_one_round_trip() {
     let body = expect_ok(response.unwrap()).await;
     assert_eq!(body["data"]["id"].as_i64(), Some(id), "{body}");
     assert_eq!(detail, 1, "detail: session and task together");
+
+    let (update, response) = trips.during(put("task", serde_json::json!({"id": id, "note": "n"}))).await;
+    expect_ok(response.unwrap()).await;
+    assert_eq!(update, 3, "update: session; BEGIN, the update and the log together; COMMIT");
+    let (status, response) = trips.during(put("task/status", serde_json::json!({"id": id, "status": 2}))).await;
+    expect_ok(response.unwrap()).await;
+    assert_eq!(status, 3, "status: session; BEGIN, the update and the log together; COMMIT");
+    let body = expect_ok(get("tasks?offset=0&limit=3").await.unwrap()).await;
+    assert_eq!(
+        (body["items"][0]["note"].as_str(), body["items"][0]["status"].as_i64()),
+        (Some("n"), Some(2)),
+        "{body}"
+    );
 
     let body = serde_json::json!({"type": "video", "input": "https://example.com/4.mp4"});
     let (create, response) =

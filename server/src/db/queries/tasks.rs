@@ -72,25 +72,58 @@ pub async fn update(
         let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(conn).await.optional()?;
         return Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound });
     }
-    transaction(conn, async |mut conn| {
-        // `None` keeps a field's value: `coalesce(NULL, note)` is `note`. Only rows the update
-        // changes match, so an update to the values a task already has is a no-op, logs nothing.
-        let new_note = coalesce::<diesel::sql_types::Text, _, _>(note, tasks::note);
-        let new_priority = coalesce::<diesel::sql_types::SmallInt, _, _>(priority, tasks::priority);
-        let changed = CacheBySql(
-            diesel::update(own_task(user_id, id).filter(tasks::note.ne(new_note).or(tasks::priority.ne(new_priority))))
-                .set((tasks::note.eq(new_note), tasks::priority.eq(new_priority), tasks::updated_at.eq(op.created_at))),
-        )
-        .execute(&mut conn)
-        .await?;
-        if changed > 0 {
-            oplog::append(conn, op).await?;
-            return Ok(Updated::Changed);
+    // `None` keeps a field's value: `coalesce(NULL, note)` is `note`. Only rows the update
+    // changes match, so an update to the values a task already has is a no-op, logs nothing.
+    let new_note = coalesce::<diesel::sql_types::Text, _, _>(note, tasks::note);
+    let new_priority = coalesce::<diesel::sql_types::SmallInt, _, _>(priority, tasks::priority);
+    let changed = change_and_log(
+        conn,
+        async |mut c| {
+            CacheBySql(
+                diesel::update(
+                    own_task(user_id, id).filter(tasks::note.ne(new_note).or(tasks::priority.ne(new_priority))),
+                )
+                .set((
+                    tasks::note.eq(new_note),
+                    tasks::priority.eq(new_priority),
+                    tasks::updated_at.eq(op.created_at),
+                )),
+            )
+            .execute(&mut c)
+            .await
+        },
+        op,
+    )
+    .await?;
+    if changed {
+        return Ok(Updated::Changed);
+    }
+    let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(conn).await.optional()?;
+    Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound })
+}
+
+/// Runs `change` and appends `op` to the operation log, sent together in one transaction, which
+/// is kept only if `change` changed a row: the log row is rolled back with a change that did not
+/// happen. Whether it did. (Waiting for the change's answer before sending the log row would be
+/// one more round trip on PostgreSQL.)
+async fn change_and_log(
+    conn: &mut Conn,
+    change: impl AsyncFnOnce(Shared<'_>) -> QueryResult<usize>,
+    op: &NewOp,
+) -> QueryResult<bool> {
+    let kept = transaction(conn, async |conn| {
+        let (changed, ()) = pipeline2(conn, change, async |c| oplog::append(c, op).await).await?;
+        if changed == 0 {
+            return Err(diesel::result::Error::RollbackTransaction);
         }
-        let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(&mut conn).await.optional()?;
-        Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound })
+        Ok(())
     })
-    .await
+    .await;
+    match kept {
+        Ok(()) => Ok(true),
+        Err(diesel::result::Error::RollbackTransaction) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The caller's task `id`: a task of someone else is not theirs to see or change.
@@ -108,31 +141,32 @@ extern "SQL" {
 /// Moves the caller's task `id` to `status` if the status machine allows it from the status it
 /// has at that moment (one conditional UPDATE), logging the operation.
 pub async fn set_status(conn: &mut Conn, user_id: i64, id: i64, status: i16, op: &NewOp) -> QueryResult<StatusChange> {
-    transaction(conn, async |mut conn| {
-        let target = own_task(user_id, id);
-        let sources = allowed_sources(status);
-        let changed = if sources.is_empty() {
-            0
-        } else {
-            CacheBySql(
-                diesel::update(target.filter(tasks::status.eq_any(sources)))
-                    .set((tasks::status.eq(status), tasks::updated_at.eq(op.created_at))),
-            )
-            .execute(&mut conn)
-            .await?
-        };
-        if changed > 0 {
-            oplog::append(conn, op).await?;
+    let target = own_task(user_id, id);
+    let sources = allowed_sources(status);
+    if !sources.is_empty() {
+        let changed = change_and_log(
+            conn,
+            async |mut c| {
+                CacheBySql(
+                    diesel::update(target.filter(tasks::status.eq_any(sources)))
+                        .set((tasks::status.eq(status), tasks::updated_at.eq(op.created_at))),
+                )
+                .execute(&mut c)
+                .await
+            },
+            op,
+        )
+        .await?;
+        if changed {
             return Ok(StatusChange::Changed);
         }
-        let current: Option<i16> = target.select(tasks::status).first(&mut conn).await.optional()?;
-        Ok(match current {
-            None => StatusChange::NotFound,
-            Some(s) if s == status => StatusChange::Unchanged,
-            Some(from) => StatusChange::Refused { from },
-        })
+    }
+    let current: Option<i16> = target.select(tasks::status).first(conn).await.optional()?;
+    Ok(match current {
+        None => StatusChange::NotFound,
+        Some(s) if s == status => StatusChange::Unchanged,
+        Some(from) => StatusChange::Refused { from },
     })
-    .await
 }
 
 /// Deletes the caller's tasks among `ids` (others are ignored), uncounts them and logs the

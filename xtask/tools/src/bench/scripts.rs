@@ -205,7 +205,8 @@ pub fn pgbench(endpoint: &str) -> String {
             OPLOG.replace(":uid", ":lid")
         ),
         // Writes send `BEGIN` with their first statements (`postgres::transaction`) and their
-        // transaction's independent statements together (`pipeline2`, `pipeline3`).
+        // transaction's independent statements together (`pipeline2`, `pipeline3`); update and
+        // status send their log row with the UPDATE (`tasks::change_and_log`).
         "create" => format!(
             "{SHARD}\\set delta 1\n{AUTH}\\startpipeline\nBEGIN;\n\
              INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
@@ -237,12 +238,12 @@ pub fn pgbench(endpoint: &str) -> String {
              UPDATE tasks SET note = coalesce('n' || :r, note), priority = coalesce(NULL::smallint, priority), \
              updated_at = :now WHERE id = :id AND user_id = :uid \
              AND (note <> coalesce('n' || :r, note) OR priority <> coalesce(NULL::smallint, priority));\n\
-             \\endpipeline\n{OPLOG}COMMIT;\n"
+             {OPLOG}\\endpipeline\nCOMMIT;\n"
         ),
         "status" => format!(
             "{fresh_id}{AUTH}\\startpipeline\nBEGIN;\n\
              UPDATE tasks SET status = 2, updated_at = :now WHERE id = :id AND user_id = :uid AND status = ANY('{{0}}'::smallint[]);\n\
-             \\endpipeline\n{OPLOG}COMMIT;\n"
+             {OPLOG}\\endpipeline\nCOMMIT;\n"
         ),
         "delete" => format!(
             "{fresh_id}{SHARD}\\set delta -1\n{AUTH}\\startpipeline\nBEGIN;\n\
