@@ -2,7 +2,7 @@
 //!
 //! This folder is compiled twice: as `db::sqlite::queries` (from `sqlite.rs`) and as
 //! `db::postgres::queries` (from `postgres.rs`), each re-exported as `db::sqlite::tasks` and so
-//! on. Below, `Conn`, `Shared` and `pipeline2`/`pipeline3` are that backend's, so a query file
+//! on. Below, `Conn`, `Shared`, `transaction` and `pipeline2`/`pipeline3` are that backend's, so a query file
 //! imports them — and the other query files it calls — from `super`: in `tasks.rs`,
 //! `use super::{oplog, Conn}` is this backend's operation log and connection type. The handlers
 //! run a query with `db!(pool, tasks::create(…))`, which picks the pool's backend.
@@ -12,7 +12,11 @@
 //! 1. Write it in the file of its resource, taking `conn: &mut Conn` — or `conn: Shared<'_>` if
 //!    it may run beside other statements (4.) — and returning `QueryResult<T>`. Rows it returns
 //!    that a handler reads go in `db/rows.rs`. A write that changes something appends its
-//!    operation-log row with `oplog::append` inside the same transaction.
+//!    operation-log row with `oplog::append` inside the same transaction. A transaction is
+//!    `transaction(conn, async |conn| …)`, not diesel's `conn.transaction`: on PostgreSQL it
+//!    sends `BEGIN` with the first statements, a round trip fewer (`postgres::transaction`);
+//!    return `Err(RollbackTransaction)` to undo statements sent before their outcome was known
+//!    (`tasks::change_and_log`).
 //! 2. Filter on indexed columns only. PostgreSQL runs every prepared statement on its generic
 //!    plan (`postgres::establish`) and SQLite keeps the plan a statement was prepared with
 //!    (`sqlite_plans.rs`): no value gets a plan of its own, so an unindexed filter is a scan on
