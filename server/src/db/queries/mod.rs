@@ -2,8 +2,8 @@
 //!
 //! This folder is compiled twice: as `db::sqlite::queries` (from `sqlite.rs`) and as
 //! `db::postgres::queries` (from `postgres.rs`), each re-exported as `db::sqlite::tasks` and so
-//! on. Below, `Conn`, `Shared`, `transaction` and `pipeline2`/`pipeline3` are that backend's, so a query file
-//! imports them — and the other query files it calls — from `super`: in `tasks.rs`,
+//! on. Below, `Conn`, `Shared`, `transaction` and `pipeline2`/`pipeline3` are that backend's, so
+//! a query file imports them — and the other query files it calls — from `super`: in `tasks.rs`,
 //! `use super::{oplog, Conn}` is this backend's operation log and connection type. The handlers
 //! run a query with `db!(pool, tasks::create(…))`, which picks the pool's backend.
 //!
