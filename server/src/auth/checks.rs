@@ -1,7 +1,9 @@
 //! Password checks for logins, within a budget: a fixed number of worker threads (setting
 //! `password_checks`) run argon2 at a lower CPU priority, fed by a short queue
-//! (`password_check_queue`). A login that finds the queue full is refused at once
-//! ([`Busy`]), without hashing.
+//! (`password_check_queue`). A login that finds every worker busy and the queue full is refused
+//! at once ([`Busy`]), without hashing. What counts is the checks not yet answered, not where
+//! the worker threads happen to be: a check's place is free before its answer is sent, so a
+//! login sent after the last answer came back always finds it free.
 //!
 //! Why a budget: every check costs ~19 MiB and 15–25 ms of a core. Unbounded (tokio's blocking
 //! pool has 512 threads), 32 connections of wrong-password logins took every core and cut the
@@ -50,6 +52,10 @@ pub fn verify_in(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
 /// The workers, and the queue in front of them. Dropping it stops them once the queue is empty.
 pub struct PasswordChecks {
     jobs: Sender<Job>,
+    /// Checks asked for and not yet answered, at most `places`.
+    unanswered: Arc<AtomicUsize>,
+    /// Workers plus places in the queue.
+    places: usize,
     /// Working memories the workers hold now.
     buffers: Arc<AtomicUsize>,
 }
@@ -62,6 +68,18 @@ struct Job {
     password: String,
     hash: String,
     answer: tokio::sync::oneshot::Sender<bool>,
+    place: Place,
+}
+
+/// A check's place among the `places`, given back when dropped: by the worker before it
+/// answers, or with the job on every other way out (the login gave up, a worker panicked, the
+/// workers are gone).
+struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// How long a worker keeps its working memory after its last check.
@@ -73,7 +91,8 @@ const WORKER_NICE: i32 = 10;
 impl PasswordChecks {
     /// Starts `workers` threads (at least one) with a queue of `queue` waiting logins.
     pub fn start(workers: usize, queue: usize) -> Self {
-        let (jobs, waiting) = crossbeam_channel::bounded(queue);
+        let places = workers.max(1) + queue;
+        let (jobs, waiting) = crossbeam_channel::bounded(places);
         let buffers = Arc::new(AtomicUsize::new(0));
         for i in 0..workers.max(1) {
             let (waiting, buffers) = (waiting.clone(), buffers.clone());
@@ -82,7 +101,7 @@ impl PasswordChecks {
                 .spawn(move || work(&waiting, &buffers))
                 .expect("the OS starts a thread");
         }
-        PasswordChecks { jobs, buffers }
+        PasswordChecks { jobs, unanswered: Arc::new(AtomicUsize::new(0)), places, buffers }
     }
 
     /// Queues a check of `password` against `hash`, or refuses at once if the queue is full.
@@ -93,8 +112,14 @@ impl PasswordChecks {
         password: String,
         hash: String,
     ) -> Result<impl std::future::Future<Output = Option<bool>> + use<>, Busy> {
+        if self.unanswered.fetch_add(1, Ordering::SeqCst) >= self.places {
+            self.unanswered.fetch_sub(1, Ordering::SeqCst);
+            return Err(Busy);
+        }
+        let place = Place(self.unanswered.clone());
         let (answer, answered) = tokio::sync::oneshot::channel();
-        match self.jobs.try_send(Job { password, hash, answer }) {
+        match self.jobs.try_send(Job { password, hash, answer, place }) {
+            // Not reached: the channel holds as many jobs as there are places.
             Err(TrySendError::Full(_)) => Err(Busy),
             // Disconnected (every worker gone): the job, and its answer, are dropped, so the
             // future answers `None` like a check that failed.
@@ -138,7 +163,11 @@ fn work(waiting: &Receiver<Job>, buffers: &AtomicUsize) {
         let checked =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify_in(&job.password, &job.hash, &mut memory)));
         match checked {
-            Ok(matches) => drop(job.answer.send(matches)),
+            Ok(matches) => {
+                drop(job.place);
+                // The login may have given up meanwhile: nobody to answer then.
+                let _ = job.answer.send(matches);
+            }
             // Dropping the answer tells the login the check failed; the memory may be half-grown.
             Err(_) => {
                 if !memory.is_empty() {
@@ -188,13 +217,19 @@ mod tests {
     async fn checks_beyond_the_queue_are_refused_and_memory_is_given_back() {
         let hash = crate::auth::hash_password("pw").unwrap();
         let checks = PasswordChecks::start(1, 1);
-        // Six asked for at once: one worker, one place in the queue — at most one more slips in
-        // if the worker takes the first job between two calls; the rest are refused unchecked.
+        // Six asked for at once: one worker, one place in the queue; the rest are refused
+        // unchecked, wherever the worker thread is.
         let asked: Vec<_> = (0..6).map(|_| checks.check("pw".into(), hash.clone())).collect();
         let busy = asked.iter().filter(|a| a.is_err()).count();
-        assert!((3..=5).contains(&busy), "{busy} of 6 refused with one worker and a queue of one");
+        assert_eq!(busy, 4, "refused with one worker and a queue of one");
         for accepted in asked.into_iter().flatten() {
             assert_eq!(accepted.await, Some(true));
+        }
+        // Answered, so free: with no queue at all, one login after another is never refused,
+        // however late the worker thread gets back to waiting for the next.
+        let alone = PasswordChecks::start(1, 0);
+        for _ in 0..20 {
+            assert_eq!(alone.check("pw".into(), hash.clone()).expect("the worker is free").await, Some(true));
         }
         assert_eq!(checks.buffers(), 1, "the worker keeps its memory for the next login");
         assert_eq!(checks.check("wrong".into(), hash.clone()).unwrap().await, Some(false));
