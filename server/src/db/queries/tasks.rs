@@ -103,9 +103,9 @@ pub async fn update(
 }
 
 /// Runs `change` and appends `op` to the operation log, sent together in one transaction, which
-/// is kept only if `change` changed a row: the log row is rolled back with a change that did not
-/// happen. Whether it did. (Waiting for the change's answer before sending the log row would be
-/// one more round trip on PostgreSQL.)
+/// is kept only if `change` changed a row (the log row is rolled back with a change that did not
+/// happen); returns whether it did. Waiting for the change's answer before sending the log row
+/// would be one more round trip on PostgreSQL.
 async fn change_and_log(
     conn: &mut Conn,
     change: impl AsyncFnOnce(Shared<'_>) -> QueryResult<usize>,
