@@ -67,37 +67,35 @@ pub async fn update(
     priority: Option<i16>,
     op: &NewOp,
 ) -> QueryResult<Updated> {
-    if note.is_none() && priority.is_none() {
-        // Nothing to change; still a 404 for a task the caller does not have.
-        let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(conn).await.optional()?;
-        return Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound });
-    }
-    // `None` keeps a field's value: `coalesce(NULL, note)` is `note`. Only rows the update
-    // changes match, so an update to the values a task already has is a no-op, logs nothing.
-    let new_note = coalesce::<diesel::sql_types::Text, _, _>(note, tasks::note);
-    let new_priority = coalesce::<diesel::sql_types::SmallInt, _, _>(priority, tasks::priority);
-    let changed = change_and_log(
-        conn,
-        async |mut c| {
-            CacheBySql(
-                diesel::update(
-                    own_task(user_id, id).filter(tasks::note.ne(new_note).or(tasks::priority.ne(new_priority))),
+    if note.is_some() || priority.is_some() {
+        // `None` keeps a field's value: `coalesce(NULL, note)` is `note`. Only rows the update
+        // changes match, so an update to the values a task already has is a no-op, logs nothing.
+        let new_note = coalesce::<diesel::sql_types::Text, _, _>(note, tasks::note);
+        let new_priority = coalesce::<diesel::sql_types::SmallInt, _, _>(priority, tasks::priority);
+        let changed = change_and_log(
+            conn,
+            async |mut c| {
+                CacheBySql(
+                    diesel::update(
+                        own_task(user_id, id).filter(tasks::note.ne(new_note).or(tasks::priority.ne(new_priority))),
+                    )
+                    .set((
+                        tasks::note.eq(new_note),
+                        tasks::priority.eq(new_priority),
+                        tasks::updated_at.eq(op.created_at),
+                    )),
                 )
-                .set((
-                    tasks::note.eq(new_note),
-                    tasks::priority.eq(new_priority),
-                    tasks::updated_at.eq(op.created_at),
-                )),
-            )
-            .execute(&mut c)
-            .await
-        },
-        op,
-    )
-    .await?;
-    if changed {
-        return Ok(Updated::Changed);
+                .execute(&mut c)
+                .await
+            },
+            op,
+        )
+        .await?;
+        if changed {
+            return Ok(Updated::Changed);
+        }
     }
+    // Nothing changed, or nothing to change: still a 404 for a task the caller does not have.
     let exists: Option<i64> = own_task(user_id, id).select(tasks::id).first(conn).await.optional()?;
     Ok(if exists.is_some() { Updated::Unchanged } else { Updated::NotFound })
 }
