@@ -165,7 +165,7 @@ impl Cluster {
     /// server's user, and turns TLS on.
     fn set_up_tls(&mut self, tls: &Tls) -> Result<()> {
         use std::os::unix::fs::PermissionsExt as _;
-        let data = self.dir.join("data");
+        let data = self.data_dir();
         let mut files = vec![("server.crt", tls.cert_pem), ("server.key", tls.key_pem)];
         let hba = "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n";
         if tls.hostssl_only {
@@ -185,6 +185,11 @@ impl Cluster {
         Ok(())
     }
 
+    /// The cluster's data directory (its `postmaster.pid` names the running postmaster).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
     /// Starts the (stopped) cluster again on the same port.
     pub fn start_again(&self) -> Result<()> {
         let mut options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.display());
@@ -194,7 +199,7 @@ impl Cluster {
         let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
         pg_ctl
             .arg("-D")
-            .arg(self.dir.join("data"))
+            .arg(self.data_dir())
             .arg("-l")
             .arg(self.dir.join("log"))
             .args(["-w", "-t", "60", "-o", &options, "start"]);
@@ -204,7 +209,7 @@ impl Cluster {
     /// Stops the cluster (fast shutdown: connections are closed).
     pub fn stop(&self) -> Result<()> {
         let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
-        pg_ctl.arg("-D").arg(self.dir.join("data")).args(["-w", "-m", "fast", "stop"]);
+        pg_ctl.arg("-D").arg(self.data_dir()).args(["-w", "-m", "fast", "stop"]);
         run(pg_ctl, "pg_ctl stop")
     }
 
@@ -246,7 +251,7 @@ impl Cluster {
 
     fn remove(&self) {
         let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
-        pg_ctl.arg("-D").arg(self.dir.join("data")).args(["-w", "-m", "immediate", "stop"]);
+        pg_ctl.arg("-D").arg(self.data_dir()).args(["-w", "-m", "immediate", "stop"]);
         let _ = pg_ctl.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }

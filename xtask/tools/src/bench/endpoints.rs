@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use server_harness::http::Request;
 use server_harness::pg::{self, Cluster};
-use server_harness::{unix_ms, Launch};
+use server_harness::{unix_ms, Launch, ServerProcess};
 use xtask::root;
 
 use super::bare;
+use super::cpu;
 use super::flood;
 use super::report::{self, Row};
 use super::s3;
@@ -121,6 +122,14 @@ enum Db<'a> {
 }
 
 impl Db<'_> {
+    /// The PostgreSQL cluster's data dir, whose processes' CPU a run counts.
+    fn postgres_dir(&self) -> Option<PathBuf> {
+        match self {
+            Db::Pg(cluster) => Some(cluster.data_dir()),
+            Db::Sqlite(_) => None,
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Db::Pg(_) => "postgres",
@@ -177,7 +186,7 @@ fn run_database(
     plan: &Plan,
     db: &Db,
     url: &str,
-    http_limits: &mut std::collections::HashMap<(String, u32), f64>,
+    http_limits: &mut HttpLimits,
 ) -> Result<(Vec<Row>, Memory)> {
     let name = db.name();
     // wrk is the trusted proxy: the login rows and the flood from many addresses name their
@@ -252,7 +261,7 @@ fn run_database(
     let mut rows = Vec::new();
     for &endpoint in &plan.endpoints {
         for &c in &CONCURRENCY {
-            rows.push(run.row(name, server.addr.port(), endpoint, c, "disable")?);
+            rows.push(run.row(name, &server, endpoint, c, "disable")?);
         }
     }
     if let Some(plain) = rows.iter().find(|r| r.endpoint == "hola" && r.concurrency == flood::CONNECTIONS) {
@@ -275,7 +284,7 @@ fn run_database(
             let server = launch.start()?;
             for endpoint in endpoints.into_iter().filter(|e| plan.endpoints.contains(e)) {
                 for &c in &CONCURRENCY {
-                    rows.push(run.row(variant, server.addr.port(), endpoint, c, sslmode)?);
+                    rows.push(run.row(variant, &server, endpoint, c, sslmode)?);
                 }
             }
         }
@@ -298,6 +307,10 @@ fn run_database(
     Ok((rows, Memory { db: name, rest_kib, peak_kib }))
 }
 
+/// L_http and where its run's CPU went, by endpoint and connections: measured once, on the
+/// first database's run.
+type HttpLimits = std::collections::HashMap<(String, u32), (f64, Option<cpu::Split>)>;
+
 /// What every row of one database's run measures with, and the fresh ids handed out so far.
 struct Run<'a> {
     plan: &'a Plan,
@@ -311,13 +324,20 @@ struct Run<'a> {
     next_block: i64,
     png: &'a [u8],
     bare: Option<&'a bare::Bare>,
-    http_limits: &'a mut std::collections::HashMap<(String, u32), f64>,
+    http_limits: &'a mut HttpLimits,
 }
 
 impl Run<'_> {
-    /// One row: `endpoint` at `c` connections on the server at `port` (wrk), and its limits —
-    /// pgbench over `sslmode`, the bare HTTP server, the endpoint's own work.
-    fn row(&mut self, name: &'static str, port: u16, endpoint: &'static str, c: u32, sslmode: &str) -> Result<Row> {
+    /// One row: `endpoint` at `c` connections on `server` (wrk), and its limits — pgbench over
+    /// `sslmode`, the bare HTTP server, the endpoint's own work — with where each run's CPU went.
+    fn row(
+        &mut self,
+        name: &'static str,
+        server: &ServerProcess,
+        endpoint: &'static str,
+        c: u32,
+        sslmode: &str,
+    ) -> Result<Row> {
         check_interrupted()?;
         let plan = self.plan;
         let threads = c.min(2);
@@ -334,7 +354,11 @@ impl Run<'_> {
         if fresh {
             self.next_block += plan.block;
         }
-        let run = wrk(plan, port, endpoint, &cx, c)?;
+        let postgres = self.db.postgres_dir();
+        let watch = cpu::Watch { load: cpu::Load::Child, server: Some(server.pid()), postgres: postgres.as_deref() };
+        let before = cpu::start(watch)?;
+        let run = wrk(plan, server.addr.port(), endpoint, &cx, c)?;
+        let server_cpu = cpu::finish(watch, before, run.requests)?;
         let ran_out = fresh && run.max_id >= cx.base + plan.block;
         let mut note = run.failures(if ran_out { "ran out of fresh ids" } else { "" });
         let db_run = match self.db {
@@ -349,7 +373,10 @@ impl Run<'_> {
                 // waits the server never has.
                 let clients = if endpoint == "login" { c.min(password_checks()) } else { c };
                 let ids = (self.bench_uid, self.login_uid, self.token_hash);
-                Some(pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode)?)
+                let watch = cpu::Watch { load: cpu::Load::Child, server: None, postgres: postgres.as_deref() };
+                let before = cpu::start(watch)?;
+                let run = pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode)?;
+                Some((run.tps, run.p99_ms, cpu::finish(watch, before, run.transactions)?))
             }
             Db::Sqlite(path) => {
                 cx.base = self.next_block;
@@ -366,18 +393,23 @@ impl Run<'_> {
                     hi: cx.hi,
                     base: cx.base,
                 };
+                let watch = cpu::Watch { load: cpu::Load::Threads, server: None, postgres: None };
+                let before = cpu::start(watch)?;
                 let run = sqlite_limit::measure(path, endpoint, threads, plan.secs, ids)?;
-                Some(PgbenchRun { tps: run.tps, p99_ms: Some(run.p99_ms) })
+                Some((run.tps, Some(run.p99_ms), cpu::finish(watch, before, run.tps * f64::from(plan.secs))?))
             }
         };
-        let l_db = db_run.as_ref().map(|r| r.tps);
-        let l_http = match self.bare {
+        let l_db = db_run.map(|(tps, _, _)| tps);
+        let (l_http, l_http_cpu) = match self.bare {
             Some(b) => {
+                let watch = cpu::Watch { load: cpu::Load::ChildAndThreads, server: None, postgres: None };
+                let before = cpu::start(watch)?;
                 let r = wrk(plan, b.port, endpoint, &cx, c)?;
-                self.http_limits.insert((endpoint.to_string(), c), r.rps);
-                r.rps
+                let limit = (r.rps, Some(cpu::finish(watch, before, r.requests)?));
+                self.http_limits.insert((endpoint.to_string(), c), limit);
+                limit
             }
-            None => self.http_limits.get(&(endpoint.to_string(), c)).copied().unwrap_or(f64::NAN),
+            None => self.http_limits.get(&(endpoint.to_string(), c)).copied().unwrap_or((f64::NAN, None)),
         };
         if l_db == Some(0.0) {
             note = format!("pgbench completed no transaction {note}");
@@ -391,7 +423,10 @@ impl Run<'_> {
         let limit = l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_work.map_or(0.0, |w| 1.0 / w)));
         let row = Row {
             l_db,
-            l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
+            l_db_p99_ms: db_run.and_then(|(_, p99, _)| p99),
+            cpu: Some(server_cpu),
+            l_db_cpu: db_run.map(|(_, _, cpu)| cpu),
+            l_http_cpu,
             l_http,
             l_work,
             limit_rps: limit,
@@ -548,6 +583,8 @@ fn proc_status(pid: u32, key: &str) -> Result<u64> {
 struct WrkRun {
     /// Successful (2xx) requests per second.
     rps: f64,
+    /// Every request answered, refusals too: what the run's CPU was spent on.
+    requests: f64,
     p50_us: u64,
     p99_us: u64,
     non2xx: u64,
@@ -577,6 +614,9 @@ impl WrkRun {
             p99_ms: self.p99_us as f64 / 1000.0,
             l_db: None,
             l_db_p99_ms: None,
+            cpu: None,
+            l_db_cpu: None,
+            l_http_cpu: None,
             l_http: f64::NAN,
             l_work: None,
             limit_rps: None,
@@ -611,6 +651,7 @@ fn wrk(plan: &Plan, port: u16, endpoint: &str, cx: &scripts::Ctx, connections: u
     let duration = (v[1] as f64 / 1e6).max(1e-6);
     Ok(WrkRun {
         rps: requests / duration,
+        requests: v[0].max(0) as f64,
         p50_us: v[2] as u64,
         p99_us: v[3] as u64,
         non2xx: v[4] as u64,
@@ -664,19 +705,24 @@ fn pgbench(
     }
     let p99_ms = logged_p99_ms(&plan.work, &log_prefix)?;
     if text.contains("number of transactions actually processed: 0/") || text.contains("processed: 0\n") {
-        return Ok(PgbenchRun { tps: 0.0, p99_ms }); // every client waited on locks for the whole run
+        return Ok(PgbenchRun { tps: 0.0, p99_ms, transactions: 0.0 }); // every client waited on locks for the whole run
     }
+    let transactions = text
+        .lines()
+        .find_map(|l| l.strip_prefix("number of transactions actually processed: ")?.split('/').next()?.trim().parse().ok())
+        .with_context(|| format!("no transaction count in pgbench's output:\n{text}"))?;
     let tps = text
         .lines()
         .find_map(|l| l.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
         .with_context(|| format!("no tps in pgbench's output:\n{text}"))?;
-    Ok(PgbenchRun { tps, p99_ms })
+    Ok(PgbenchRun { tps, p99_ms, transactions })
 }
 
 struct PgbenchRun {
     tps: f64,
     /// pgbench's own p99 latency per transaction, from its log.
     p99_ms: Option<f64>,
+    transactions: f64,
 }
 
 /// The p99 of the latencies in pgbench's transaction logs `dir/prefix.*` (one file per thread;

@@ -4,6 +4,7 @@
 //! Method and latest results: `docs/performance.md`.
 
 mod bare;
+mod cpu;
 mod endpoints;
 mod flood;
 mod report;

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use plotters::prelude::*;
 
+use super::cpu::Split;
 use super::endpoints::Memory;
 use super::scripts::ENDPOINTS;
 
@@ -26,6 +27,12 @@ pub struct Row {
     pub limit_rps: Option<f64>,
     pub ratio: Option<f64>,
     pub note: String,
+    /// Where the CPU of the server's run went, per request.
+    pub cpu: Option<Split>,
+    /// Where the CPU of the database limit's run (L_db) went, per transaction.
+    pub l_db_cpu: Option<Split>,
+    /// Where the CPU of the bare HTTP server's run (L_http) went, per request: it and wrk.
+    pub l_http_cpu: Option<Split>,
 }
 
 const HEAD: [&str; 13] = [
@@ -54,9 +61,10 @@ fn cells(r: &Row) -> [String; 13] {
 
 const WIDTHS: [usize; 13] = [8, 8, 5, 8, 7, 7, 8, 7, 8, 7, 8, 6, 0];
 
-fn line(c: &[String; 13]) -> String {
+/// Cells padded to `widths`: the first two (names) to the left, numbers to the right.
+fn aligned(cells: &[String], widths: &[usize]) -> String {
     let mut s = String::new();
-    for (i, (cell, w)) in c.iter().zip(WIDTHS).enumerate() {
+    for (i, (cell, &w)) in cells.iter().zip(widths).enumerate() {
         if i < 2 {
             let _ = write!(s, "{cell:<w$} ");
         } else {
@@ -67,7 +75,7 @@ fn line(c: &[String; 13]) -> String {
 }
 
 pub fn print_row(r: &Row) {
-    println!("{}", line(&cells(r)));
+    println!("{}", aligned(&cells(r), &WIDTHS));
 }
 
 pub fn machine() -> String {
@@ -84,9 +92,13 @@ pub fn machine() -> String {
 }
 
 pub fn print(rows: &[Row], rss: &[Memory], machine: &str) {
-    println!("\n{}", line(&HEAD.map(String::from)));
+    println!("\n{}", aligned(&HEAD.map(String::from), &WIDTHS));
     for r in rows {
         print_row(r);
+    }
+    println!("\n{CPU_TITLE}\n{}", aligned(&CPU_HEAD.map(String::from), &CPU_WIDTHS));
+    for c in rows.iter().filter_map(cpu_cells) {
+        println!("{}", aligned(&c, &CPU_WIDTHS));
     }
     for m in rss {
         println!("server RSS on {}: {:.1} MiB at rest, {:.1} MiB peak", m.db, mib(m.rest_kib), mib(m.peak_kib));
@@ -116,6 +128,9 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
                 "l_http_rps": round(r.l_http, 1),
                 "l_work_rps": r.l_work.map(|v| round(v, 1)),
                 "note": r.note,
+                "cpu_us_per_request": r.cpu.map(split_json),
+                "l_db_cpu_us_per_transaction": r.l_db_cpu.map(split_json),
+                "l_http_cpu_us_per_request": r.l_http_cpu.map(split_json),
             })
         })
         .collect();
@@ -138,6 +153,10 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
     for r in rows {
         let _ = writeln!(md, "| {} |", cells(r).join(" | "));
     }
+    let _ = writeln!(md, "\n{CPU_TITLE}\n\n| {} |\n|{}", CPU_HEAD.join(" | "), "---|".repeat(CPU_HEAD.len()));
+    for c in rows.iter().filter_map(cpu_cells) {
+        let _ = writeln!(md, "| {} |", c.join(" | "));
+    }
     md.push('\n');
     for m in rss {
         let _ = writeln!(
@@ -150,6 +169,50 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
     }
     std::fs::write(dir.join("summary.md"), md)?;
     chart(&dir.join("chart.svg"), rows)
+}
+
+const CPU_TITLE: &str = "Where the CPU goes, in µs of CPU per request: in the server's run, the server, the \
+     database (PostgreSQL's processes; SQLite's work is inside the server) and wrk; in L_db's run, the \
+     database and its client (pgbench, or the SQLite limit's threads); in L_http's run, the bare server \
+     and wrk. idle % is the machine's idle share in that run. CPU ratio = (L_db's + L_http's CPU) ÷ the \
+     server run's CPU: where every run keeps the cores busy, the costs add as in the limit, and this \
+     is the ratio that CPU alone allows.";
+
+const CPU_HEAD: [&str; 12] = [
+    "endpoint", "db", "conns", "server", "database", "wrk", "idle %", "L_db: database", "client", "idle %",
+    "L_http", "CPU ratio",
+];
+
+const CPU_WIDTHS: [usize; 12] = [8, 8, 5, 7, 9, 6, 7, 15, 7, 7, 7, 9];
+
+/// A row's CPU split, where it has its three runs.
+fn cpu_cells(r: &Row) -> Option<[String; 12]> {
+    let (run, db, http) = (r.cpu?, r.l_db_cpu?, r.l_http_cpu?);
+    let us = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
+    let total = |s: Split| s.server_us.unwrap_or(0.0) + s.database_us.unwrap_or(0.0) + s.load_us;
+    Some([
+        r.endpoint.clone(),
+        r.db.to_string(),
+        r.concurrency.to_string(),
+        us(run.server_us),
+        us(run.database_us),
+        us(Some(run.load_us)),
+        format!("{:.0}", run.idle_pct),
+        us(db.database_us),
+        us(Some(db.load_us)),
+        format!("{:.0}", db.idle_pct),
+        us(Some(total(http))),
+        format!("{:.2}", (total(db) + total(http)) / total(run).max(1e-9)),
+    ])
+}
+
+fn split_json(s: Split) -> serde_json::Value {
+    serde_json::json!({
+        "server": s.server_us.map(|v| round(v, 1)),
+        "database": s.database_us.map(|v| round(v, 1)),
+        "load": round(s.load_us, 1),
+        "idle_pct": round(s.idle_pct, 1),
+    })
 }
 
 fn round(v: f64, digits: i32) -> f64 {
