@@ -123,19 +123,27 @@ fn cluster_secs(data_dir: &Path) -> Result<f64> {
     let pid_file = data_dir.join("postmaster.pid");
     let text = std::fs::read_to_string(&pid_file).with_context(|| format!("reading {}", pid_file.display()))?;
     let postmaster: u32 = text.lines().next().unwrap_or_default().trim().parse().context("postmaster.pid")?;
-    let f = stat_fields(postmaster)?;
-    let mut ticks = f[11] + f[12] + f[13] + f[14];
-    for entry in std::fs::read_dir("/proc")?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        // A backend may end between listing and reading: its time is then in cutime.
-        if let Ok(f) = stat_fields(pid) {
-            // Field 4 (ppid) is at 1 here.
-            if f.get(1) == Some(&u64::from(postmaster)) {
-                ticks += f[11] + f[12];
+    // A backend that ends (pgbench's, when it exits) moves its time from its own stat to the
+    // postmaster's cutime when it is reaped. Read the postmaster before and after its children and
+    // retry until no reaping fell in between, so that time is counted once.
+    loop {
+        let before = stat_fields(postmaster)?;
+        let mut ticks = 0;
+        for entry in std::fs::read_dir("/proc")?.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            if let Ok(f) = stat_fields(pid) {
+                // Field 4 (ppid) is at 1 here.
+                if f.get(1) == Some(&u64::from(postmaster)) {
+                    ticks += f[11] + f[12];
+                }
             }
         }
+        let after = stat_fields(postmaster)?;
+        // Fields 16 and 17 (cutime, cstime) are at 13 and 14 here.
+        if before[13..15] == after[13..15] {
+            return Ok((after[11] + after[12] + after[13] + after[14] + ticks) as f64 / ticks_per_second());
+        }
     }
-    Ok(ticks as f64 / ticks_per_second())
 }
 
 /// The machine's busy and idle (idle + iowait) time so far, in ticks (`/proc/stat`).
