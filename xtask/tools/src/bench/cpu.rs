@@ -104,10 +104,16 @@ fn ticks_per_second() -> f64 {
 
 /// Fields of `/proc/PID/stat` after the command name: index 0 is the state (field 3).
 fn stat_fields(pid: u32) -> Result<Vec<u64>> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The command name is in parentheses and may hold spaces: the fields start after the last ')'.
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat"))?)
+}
+
+fn parse_stat(text: &str) -> Result<Vec<u64>> {
+    // The command name is in parentheses and may hold spaces and ')': the fields start after the
+    // last ')'.
     let rest = text.rsplit_once(')').map(|(_, r)| r).context("malformed /proc/PID/stat")?;
-    Ok(rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect())
+    let fields: Vec<u64> = rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    anyhow::ensure!(fields.len() > 14, "/proc/PID/stat has too few fields");
+    Ok(fields)
 }
 
 /// utime + stime of one process, in seconds.
@@ -161,4 +167,37 @@ fn machine_busy_idle() -> Result<(f64, f64)> {
     let idle = cpu[3] + cpu[4];
     let busy: f64 = cpu.iter().take(8).sum::<f64>() - idle;
     Ok((busy, idle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_name_with_spaces_and_parentheses_does_not_shift_the_fields() {
+        let stat = "4242 (postgres: a) b) S 17 4242 4242 0 -1 4194560 300 0 0 0 123 45 6 7 20 0 1 0";
+        let f = parse_stat(stat).unwrap();
+        assert_eq!(f[1], 17, "ppid");
+        assert_eq!((f[11], f[12], f[13], f[14]), (123, 45, 6, 7), "utime, stime, cutime, cstime");
+    }
+
+    #[test]
+    fn a_process_cpu_time_counts_what_it_burnt() {
+        let before = process_secs(std::process::id()).unwrap();
+        // Burn 200 ms of this thread's own CPU time, however long that takes on a busy machine.
+        let thread_cpu = || {
+            let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+            // SAFETY: clock_gettime writes only into the struct it is given.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+            t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+        };
+        let start = thread_cpu();
+        let mut x = 0u64;
+        while thread_cpu() - start < 0.2 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let burnt = process_secs(std::process::id()).unwrap() - before;
+        // Ticks are 10 ms: 200 ms burnt shows as at least 180.
+        assert!(burnt >= 0.18, "counted {burnt} s of the 0.2 s burnt");
+    }
 }
