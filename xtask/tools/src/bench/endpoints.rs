@@ -182,12 +182,7 @@ pub struct Memory {
     pub peak_kib: u64,
 }
 
-fn run_database(
-    plan: &Plan,
-    db: &Db,
-    url: &str,
-    http_limits: &mut HttpLimits,
-) -> Result<(Vec<Row>, Memory)> {
+fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -> Result<(Vec<Row>, Memory)> {
     let name = db.name();
     // wrk is the trusted proxy: the login rows and the flood from many addresses name their
     // client in X-Forwarded-For (`flood.rs`).
@@ -709,7 +704,9 @@ fn pgbench(
     }
     let transactions = text
         .lines()
-        .find_map(|l| l.strip_prefix("number of transactions actually processed: ")?.split('/').next()?.trim().parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("number of transactions actually processed: ")?.split('/').next()?.trim().parse().ok()
+        })
         .with_context(|| format!("no transaction count in pgbench's output:\n{text}"))?;
     let tps = text
         .lines()

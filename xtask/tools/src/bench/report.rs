@@ -179,8 +179,18 @@ const CPU_TITLE: &str = "Where the CPU goes, in µs of CPU per request: in the s
      cores busy, the costs add as in the limit, and this is the ratio that CPU alone allows.";
 
 const CPU_HEAD: [&str; 12] = [
-    "endpoint", "db", "conns", "server", "database", "wrk", "idle %", "L_db: database", "client", "idle %",
-    "L_http", "CPU ratio",
+    "endpoint",
+    "db",
+    "conns",
+    "server",
+    "database",
+    "wrk",
+    "idle %",
+    "L_db: database",
+    "client",
+    "idle %",
+    "L_http",
+    "CPU ratio",
 ];
 
 const CPU_WIDTHS: [usize; 12] = [8, 8, 5, 7, 9, 6, 7, 15, 7, 7, 7, 9];
