@@ -39,8 +39,16 @@ pub enum Load {
     ChildAndThreads,
 }
 
+/// `run`, and where the CPU went while it ran: per request, `requests` telling how many it did.
+pub fn measure<T>(watch: Watch, run: impl FnOnce() -> Result<T>, requests: impl Fn(&T) -> f64) -> Result<(T, Split)> {
+    let before = start(watch)?;
+    let done = run()?;
+    let split = finish(watch, before, requests(&done))?;
+    Ok((done, split))
+}
+
 /// Counters at the start of a run.
-pub struct Start {
+struct Start {
     children: f64,
     itself: f64,
     server: Option<f64>,
@@ -48,7 +56,7 @@ pub struct Start {
     machine: (f64, f64),
 }
 
-pub fn start(watch: Watch) -> Result<Start> {
+fn start(watch: Watch) -> Result<Start> {
     Ok(Start {
         children: rusage_secs(libc::RUSAGE_CHILDREN),
         itself: rusage_secs(libc::RUSAGE_SELF),
@@ -59,7 +67,7 @@ pub fn start(watch: Watch) -> Result<Start> {
 }
 
 /// The CPU of `requests` requests (or transactions) since `start`.
-pub fn finish(watch: Watch, start: Start, requests: f64) -> Result<Split> {
+fn finish(watch: Watch, start: Start, requests: f64) -> Result<Split> {
     let per = |secs: f64| secs * 1e6 / requests.max(1.0);
     let children = rusage_secs(libc::RUSAGE_CHILDREN) - start.children;
     let itself = rusage_secs(libc::RUSAGE_SELF) - start.itself;

@@ -351,9 +351,8 @@ impl Run<'_> {
         }
         let postgres = self.db.postgres_dir();
         let watch = cpu::Watch { load: cpu::Load::Child, server: Some(server.pid()), postgres: postgres.as_deref() };
-        let before = cpu::start(watch)?;
-        let run = wrk(plan, server.addr.port(), endpoint, &cx, c)?;
-        let server_cpu = cpu::finish(watch, before, run.requests)?;
+        let (run, server_cpu) =
+            cpu::measure(watch, || wrk(plan, server.addr.port(), endpoint, &cx, c), |r| r.requests)?;
         let ran_out = fresh && run.max_id >= cx.base + plan.block;
         let mut note = run.failures(if ran_out { "ran out of fresh ids" } else { "" });
         let db_run = match self.db {
@@ -369,9 +368,9 @@ impl Run<'_> {
                 let clients = if endpoint == "login" { c.min(password_checks()) } else { c };
                 let ids = (self.bench_uid, self.login_uid, self.token_hash);
                 let watch = cpu::Watch { load: cpu::Load::Child, server: None, postgres: postgres.as_deref() };
-                let before = cpu::start(watch)?;
-                let run = pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode)?;
-                Some((run.tps, run.p99_ms, cpu::finish(watch, before, run.transactions)?))
+                let pgbench = || pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode);
+                let (run, cpu) = cpu::measure(watch, pgbench, |r| r.transactions)?;
+                Some((run.tps, run.p99_ms, cpu))
             }
             Db::Sqlite(path) => {
                 cx.base = self.next_block;
@@ -389,18 +388,17 @@ impl Run<'_> {
                     base: cx.base,
                 };
                 let watch = cpu::Watch { load: cpu::Load::Threads, server: None, postgres: None };
-                let before = cpu::start(watch)?;
-                let run = sqlite_limit::measure(path, endpoint, threads, plan.secs, ids)?;
-                Some((run.tps, Some(run.p99_ms), cpu::finish(watch, before, run.tps * f64::from(plan.secs))?))
+                let limit = || sqlite_limit::measure(path, endpoint, threads, plan.secs, ids);
+                let (run, cpu) = cpu::measure(watch, limit, |r| r.tps * f64::from(plan.secs))?;
+                Some((run.tps, Some(run.p99_ms), cpu))
             }
         };
         let l_db = db_run.map(|(tps, _, _)| tps);
         let (l_http, l_http_cpu) = match self.bare {
             Some(b) => {
                 let watch = cpu::Watch { load: cpu::Load::ChildAndThreads, server: None, postgres: None };
-                let before = cpu::start(watch)?;
-                let r = wrk(plan, b.port, endpoint, &cx, c)?;
-                let limit = (r.rps, Some(cpu::finish(watch, before, r.requests)?));
+                let (r, cpu) = cpu::measure(watch, || wrk(plan, b.port, endpoint, &cx, c), |r| r.requests)?;
+                let limit = (r.rps, Some(cpu));
                 self.http_limits.insert((endpoint.to_string(), c), limit);
                 limit
             }
