@@ -370,7 +370,7 @@ impl Run<'_> {
                 let watch = cpu::Watch { load: cpu::Load::Child, server: None, postgres: postgres.as_deref() };
                 let pgbench = || pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode);
                 let (run, cpu) = cpu::measure(watch, pgbench, |r| r.transactions)?;
-                Some((run.tps, run.p99_ms, cpu))
+                Some(DbLimit { tps: run.tps, p99_ms: run.p99_ms, cpu })
             }
             Db::Sqlite(path) => {
                 cx.base = self.next_block;
@@ -390,10 +390,10 @@ impl Run<'_> {
                 let watch = cpu::Watch { load: cpu::Load::Threads, server: None, postgres: None };
                 let limit = || sqlite_limit::measure(path, endpoint, threads, plan.secs, ids);
                 let (run, cpu) = cpu::measure(watch, limit, |r| r.tps * f64::from(plan.secs))?;
-                Some((run.tps, Some(run.p99_ms), cpu))
+                Some(DbLimit { tps: run.tps, p99_ms: Some(run.p99_ms), cpu })
             }
         };
-        let l_db = db_run.map(|(tps, _, _)| tps);
+        let l_db = db_run.map(|r| r.tps);
         let (l_http, l_http_cpu) = match self.bare {
             Some(b) => {
                 let watch = cpu::Watch { load: cpu::Load::ChildAndThreads, server: None, postgres: None };
@@ -416,9 +416,9 @@ impl Run<'_> {
         let limit = l_db.filter(|&d| d > 0.0).map(|d| 1.0 / (1.0 / d + 1.0 / l_http + l_work.map_or(0.0, |w| 1.0 / w)));
         let row = Row {
             l_db,
-            l_db_p99_ms: db_run.and_then(|(_, p99, _)| p99),
+            l_db_p99_ms: db_run.and_then(|r| r.p99_ms),
             cpu: Some(server_cpu),
-            l_db_cpu: db_run.map(|(_, _, cpu)| cpu),
+            l_db_cpu: db_run.map(|r| r.cpu),
             l_http_cpu,
             l_http,
             l_work,
@@ -711,6 +711,14 @@ fn pgbench(
         .find_map(|l| l.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
         .with_context(|| format!("no tps in pgbench's output:\n{text}"))?;
     Ok(PgbenchRun { tps, p99_ms, transactions })
+}
+
+/// L_db's run, on either database: its rate, its p99 and where its CPU went.
+#[derive(Clone, Copy)]
+struct DbLimit {
+    tps: f64,
+    p99_ms: Option<f64>,
+    cpu: cpu::Split,
 }
 
 struct PgbenchRun {
