@@ -42,7 +42,7 @@ impl Server {
         let uploads = crate::uploads::Store::open(&config.upload_settings()?)?;
         uploads.check().await.map_err(|why| anyhow::anyhow!("upload store: {why}"))?;
         let admin_password = ensure_admin(&pool).await?;
-        let api = backend_api::backend_api_mod::api_description::<BackendImpl>()
+        let api = backend_api::api_description::<BackendImpl>()
             .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
         let dropshot_config = ConfigDropshot {
             bind_address: bind,

@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert the markdown API doc into OpenAPI 3.0.3 JSON.
+    /// Convert the markdown API doc into OpenAPI 3.0.3 JSON; for the project's doc, also write the
+    /// server's interface (server/api/src/generated.rs) from it and what the server adds to it.
     Openapi {
         /// The markdown doc [default: openapi/backend-api.md].
         #[arg(long)]
@@ -36,7 +37,7 @@ enum Command {
         /// Where the spec goes [default: the doc's path with `.json`].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Write nothing; fail if the file on disk is not what the doc converts to.
+        /// Write nothing; fail if a file on disk is not what the doc converts to.
         #[arg(long)]
         check: bool,
     },
@@ -79,9 +80,9 @@ enum Command {
         /// MAJOR.MINOR.PATCH, above the newest release.
         version: String,
     },
-    /// Print (or write to --out) the server's side of doc operations: the dropshot trait's
-    /// methods and their request and response types.
-    Scaffold(xtask::scaffold::Args),
+    /// Write (or print, or try) the server's interface to a doc: the dropshot API trait of its
+    /// operations and their request and response types (`cargo xtask openapi` writes the project's).
+    Interface(xtask::interface::Args),
     /// Run the whole test suite: what CI runs after its format and lint checks.
     Test,
     /// Generate the Rust client in generated/ from the doc's spec (progenitor) [xtask-tools].
@@ -118,8 +119,8 @@ fn main() -> ExitCode {
         Command::BenchOpenapi { endpoints, runs } => bench_openapi::openapi(endpoints, runs),
         Command::Compat { base, doc } => compat::run(base, doc),
         Command::Release { version } => release(&version),
-        Command::Scaffold(args) => {
-            std::env::current_dir().context("the current directory").and_then(|dir| xtask::scaffold::run(&args, &dir))
+        Command::Interface(args) => {
+            std::env::current_dir().context("the current directory").and_then(|dir| xtask::interface::run(&args, &dir))
         }
         Command::Test => test::run(),
         Command::Client(f) => tools("client", f, false),
@@ -186,6 +187,10 @@ fn command_line(cmd: &str, pairs: &[(&str, &Option<PathBuf>)]) -> String {
 }
 
 fn openapi(doc: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<()> {
+    // The project's doc, however named, also makes the server's interface.
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let project =
+        doc.as_deref().is_none_or(|d| canonical(d).is_some() && canonical(d) == canonical(&root().join(DEFAULT_DOC)));
     let command = command_line("openapi", &[("doc", &doc), ("out", &out)]);
     let out = out.unwrap_or_else(|| match &doc {
         Some(d) => d.with_extension("json"),
@@ -200,7 +205,11 @@ fn openapi(doc: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<()
         let n = d.items.len();
         anyhow::anyhow!("{d}{n} problem{} in {shown}; nothing written", if n == 1 { "" } else { "s" })
     })?;
-    codegen::write_or_check(&out, &dialect::spec_text(&spec), check, &command)
+    codegen::write_or_check(&out, &dialect::spec_text(&spec), check, &command)?;
+    if project {
+        xtask::interface::write_project(check)?;
+    }
+    Ok(())
 }
 
 fn markdown(spec: Option<PathBuf>, out: Option<PathBuf>, check: bool) -> Result<()> {

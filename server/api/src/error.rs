@@ -1,76 +1,15 @@
-//! The one error type of the API and the table of error codes.
+//! The one error type of the API.
 //!
 //! Every error the server answers — from a handler, from dropshot when it cannot parse a body or
 //! a query string, or from dropshot's router when no route matches ([`routing_error`]) — is the
-//! envelope `{code, msg, error}` with the HTTP status of its code.
-//! The table is the doc's `## 错误码列表` (and the spec's `x-error-codes`); a test checks that the
-//! two agree.
+//! envelope `{code, msg, error}` with the HTTP status of its code. The codes are the doc's
+//! `## 错误码列表`, generated as [`ErrorCode`].
 
 use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-macro_rules! error_codes {
-    ($($(#[doc = $doc:literal])* $variant:ident = ($code:literal, $name:literal, $status:literal),)*) => {
-        /// The error codes of the API: code, snake_case name and HTTP status, one row each.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum ErrorCode {
-            $($(#[doc = $doc])* $variant,)*
-        }
-
-        impl ErrorCode {
-            /// Every code, in the table's order.
-            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
-
-            /// The numeric code clients match on (the old service's).
-            pub const fn code(self) -> i64 {
-                match self { $(ErrorCode::$variant => $code,)* }
-            }
-
-            /// The snake_case name sent as `error`.
-            pub const fn name(self) -> &'static str {
-                match self { $(ErrorCode::$variant => $name,)* }
-            }
-
-            /// The HTTP status answered with this code.
-            pub const fn status(self) -> u16 {
-                match self { $(ErrorCode::$variant => $status,)* }
-            }
-        }
-    };
-}
-
-error_codes! {
-    /// Anything unexpected (logged with the request id).
-    InternalServerError = (10100, "internal_server_error", 500),
-    /// No session token on an endpoint that needs one.
-    Unauthorized = (10101, "unauthorized", 401),
-    /// Unparseable JSON or query, wrong type, out-of-range integer, unknown enum value, ….
-    InvalidRequest = (10102, "invalid_request", 400),
-    /// Token unknown, revoked, idle too long or past its lifetime.
-    SessionExpired = (10103, "session_expired", 401),
-    /// A unique value already exists (e.g. user name).
-    DuplicatedEntry = (10104, "duplicated_entry", 409),
-    /// Login failed — the same answer for an unknown name and a wrong password.
-    UserOrPasswordIncorrect = (10106, "user_or_password_incorrect", 401),
-    /// Task does not exist or belongs to someone else; no such path or stored file.
-    NotFound = (10109, "not_found", 404),
-    /// Body or upload over its limit.
-    PayloadTooLarge = (10110, "payload_too_large", 413),
-    /// Upload is not a supported image, or a body is not of the operation's content type.
-    UnsupportedMediaType = (10111, "unsupported_media_type", 415),
-    /// The path exists, not with this method (the `Allow` header lists those it has).
-    MethodNotAllowed = (10112, "method_not_allowed", 405),
-    /// Status transition not allowed.
-    InvalidStatus = (10121, "invalid_status", 409),
-    /// `limit` above the maximum.
-    OverMaxLimit = (10122, "over_max_limit", 400),
-    /// Too many logins: failed ones for this name from this address, too many from this address,
-    /// or every password check busy (with `Retry-After` when `post_login` answers it).
-    ReachMaxLoginLimit = (10200, "reach_max_login_limit", 429),
-    /// Database unreachable; the server recovers by itself when it returns.
-    ServiceUnavailable = (10205, "service_unavailable", 503),
-}
+use crate::ErrorCode;
 
 impl ErrorCode {
     /// Looks a code up by its number.

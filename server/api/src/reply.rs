@@ -3,11 +3,19 @@
 //! refused while its body may still be arriving.
 //!
 //! dropshot renders a handler's error from its body and status only; an operation that needs such
-//! headers returns `Reply<T>`, whose spec is `T`'s (plus the `4XX`/`5XX` envelope as always).
+//! headers (`error_headers` in what the server adds to the doc) returns `Reply<T>`, whose spec is
+//! `T`'s (plus the `4XX`/`5XX` envelope as always). And the success envelope.
 
 use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse};
 
-use crate::ApiError;
+use crate::{ApiError, Envelope};
+
+impl Envelope {
+    /// The success envelope with the given message ("ok" for most operations).
+    pub fn ok(msg: &str) -> Self {
+        Envelope { code: 0, msg: msg.to_owned(), error: String::new() }
+    }
+}
 
 /// `T`, or the envelope of an [`ApiError`] with its status and headers.
 #[derive(Debug)]

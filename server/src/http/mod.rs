@@ -1,4 +1,5 @@
-//! The implementation of `backend_api::BackendApi`: one file per endpoint group (`users.rs` for
+//! The implementation of `backend_api::BackendApi` (the doc's operations, generated from the doc)
+//! and `backend_api::ExtensionApi` (the server's own): one file per endpoint group (`users.rs` for
 //! hola, login and logout, `tasks.rs` for the six task operations, `upload.rs` for the upload and
 //! the serving of stored files, `reference.rs` for the served spec and reference page), the
 //! shared request context, and session checks.
@@ -18,8 +19,13 @@ mod users;
 
 use std::sync::Arc;
 
-use backend_api::{ApiError, ErrorCode, LazyBody, LazyQuery};
-use dropshot::{HttpResponseOk, RequestContext};
+use backend_api::{
+    ApiError, BackendApi, DeleteTaskRequest, DocsFilePath, Envelope, ErrorCode, ExtensionApi, FormBody, GetTaskQuery,
+    GetTaskResponse, GetTasksQuery, GetTasksResponse, LazyBody, LazyQuery, PostLoginHeaders, PostLoginRequest,
+    PostLoginResponse, PostLogoutHeaders, PostTaskRequest, PostUploadForm, PostUploadResponse, PutTaskRequest,
+    PutTaskStatusRequest, Reply, UploadPath,
+};
+use dropshot::{Body, HttpResponseHeaders, HttpResponseOk, Path, RequestContext};
 use slog::Logger;
 
 use crate::clock::{secs_to_ms, Clock};
@@ -148,106 +154,92 @@ pub async fn query_before_session<T>(
     }
 }
 
-impl backend_api::BackendApi for BackendImpl {
+impl BackendApi for BackendImpl {
     type Context = Arc<ServerContext>;
 
-    async fn get_hola(rqctx: Ctx) -> Result<dropshot::HttpResponseOk<backend_api::Envelope>, ApiError> {
+    async fn get_hola(rqctx: Ctx) -> Result<HttpResponseOk<Envelope>, ApiError> {
         metrics::observed("get_hola", users::get_hola(rqctx)).await
     }
 
     async fn post_login(
         rqctx: Ctx,
-        body: LazyBody<backend_api::LoginRequest>,
-    ) -> Result<backend_api::LoginReply, ApiError> {
+        body: LazyBody<PostLoginRequest>,
+    ) -> Result<Reply<HttpResponseHeaders<HttpResponseOk<PostLoginResponse>, PostLoginHeaders>>, ApiError> {
         metrics::observed("post_login", async {
             let body = body.parse()?;
-            Ok(backend_api::Reply(users::post_login(rqctx, body).await))
+            Ok(Reply(users::post_login(rqctx, body).await))
         })
         .await
     }
 
     async fn post_logout(
         rqctx: Ctx,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<backend_api::Envelope>, backend_api::LogoutHeaders>,
-        ApiError,
-    > {
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<Envelope>, PostLogoutHeaders>, ApiError> {
         metrics::observed("post_logout", users::post_logout(rqctx)).await
     }
 
-    async fn post_task(
-        rqctx: Ctx,
-        body: LazyBody<backend_api::PostTaskRequest>,
-    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+    async fn post_task(rqctx: Ctx, body: LazyBody<PostTaskRequest>) -> Result<HttpResponseOk<Envelope>, ApiError> {
         metrics::observed("post_task", tasks::post_task(rqctx, body)).await
     }
 
-    async fn get_task(
-        rqctx: Ctx,
-        query: LazyQuery<backend_api::GetTaskQuery>,
-    ) -> Result<HttpResponseOk<backend_api::GetTaskResponse>, ApiError> {
+    async fn get_task(rqctx: Ctx, query: LazyQuery<GetTaskQuery>) -> Result<HttpResponseOk<GetTaskResponse>, ApiError> {
         metrics::observed("get_task", tasks::get_task(rqctx, query)).await
     }
 
-    async fn put_task(
-        rqctx: Ctx,
-        body: LazyBody<backend_api::PutTaskRequest>,
-    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+    async fn put_task(rqctx: Ctx, body: LazyBody<PutTaskRequest>) -> Result<HttpResponseOk<Envelope>, ApiError> {
         metrics::observed("put_task", tasks::put_task(rqctx, body)).await
     }
 
     async fn put_task_status(
         rqctx: Ctx,
-        body: LazyBody<backend_api::PutTaskStatusRequest>,
-    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+        body: LazyBody<PutTaskStatusRequest>,
+    ) -> Result<HttpResponseOk<Envelope>, ApiError> {
         metrics::observed("put_task_status", tasks::put_task_status(rqctx, body)).await
     }
 
-    async fn delete_task(
-        rqctx: Ctx,
-        body: LazyBody<backend_api::DeleteTaskRequest>,
-    ) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+    async fn delete_task(rqctx: Ctx, body: LazyBody<DeleteTaskRequest>) -> Result<HttpResponseOk<Envelope>, ApiError> {
         metrics::observed("delete_task", tasks::delete_task(rqctx, body)).await
     }
 
     async fn get_tasks(
         rqctx: Ctx,
-        query: LazyQuery<backend_api::GetTasksQuery>,
-    ) -> Result<HttpResponseOk<backend_api::GetTasksResponse>, ApiError> {
+        query: LazyQuery<GetTasksQuery>,
+    ) -> Result<HttpResponseOk<GetTasksResponse>, ApiError> {
         metrics::observed("get_tasks", tasks::get_tasks(rqctx, query)).await
     }
 
-    async fn post_upload(rqctx: Ctx, body: backend_api::UploadBody) -> Result<backend_api::UploadReply, ApiError> {
+    async fn post_upload(
+        rqctx: Ctx,
+        body: FormBody<PostUploadForm>,
+    ) -> Result<Reply<HttpResponseOk<PostUploadResponse>>, ApiError> {
         metrics::observed("post_upload", async { Ok(upload::post_upload(rqctx, body).await) }).await
     }
+}
 
-    async fn get_upload(
-        rqctx: Ctx,
-        path: dropshot::Path<backend_api::UploadPath>,
-    ) -> Result<http::Response<dropshot::Body>, ApiError> {
+impl ExtensionApi for BackendImpl {
+    type Context = Arc<ServerContext>;
+
+    async fn get_upload(rqctx: Ctx, path: Path<UploadPath>) -> Result<http::Response<Body>, ApiError> {
         metrics::observed("get_upload", upload::get_upload(rqctx, path.into_inner())).await
     }
 
-    async fn get_healthz(rqctx: Ctx) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+    async fn get_healthz(rqctx: Ctx) -> Result<HttpResponseOk<Envelope>, ApiError> {
         metrics::observed("get_healthz", health::get_healthz(rqctx)).await
     }
 
-    async fn get_readyz(rqctx: Ctx) -> Result<HttpResponseOk<backend_api::Envelope>, ApiError> {
+    async fn get_readyz(rqctx: Ctx) -> Result<HttpResponseOk<Envelope>, ApiError> {
         metrics::observed("get_readyz", health::get_readyz(rqctx)).await
     }
 
-    async fn get_openapi(rqctx: Ctx) -> Result<http::Response<dropshot::Body>, ApiError> {
+    async fn get_openapi(rqctx: Ctx) -> Result<http::Response<Body>, ApiError> {
         metrics::observed("get_openapi", reference::get_openapi(rqctx)).await
     }
 
-    async fn get_docs(rqctx: Ctx) -> Result<http::Response<dropshot::Body>, ApiError> {
+    async fn get_docs(rqctx: Ctx) -> Result<http::Response<Body>, ApiError> {
         metrics::observed("get_docs", reference::get_docs(rqctx)).await
     }
 
-    async fn get_docs_file(
-        rqctx: Ctx,
-        path: dropshot::Path<backend_api::DocsFilePath>,
-    ) -> Result<http::Response<dropshot::Body>, ApiError> {
+    async fn get_docs_file(rqctx: Ctx, path: Path<DocsFilePath>) -> Result<http::Response<Body>, ApiError> {
         metrics::observed("get_docs_file", reference::get_docs_file(rqctx, path.into_inner())).await
     }
 }

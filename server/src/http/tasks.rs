@@ -7,7 +7,7 @@
 use backend_api::{
     ApiError, DeleteTaskRequest, Envelope, ErrorCode, GetTaskQuery, GetTaskResponse, GetTasksQuery, GetTasksResponse,
     LazyBody, LazyQuery, PostTaskRequest, PutTaskRequest, PutTaskStatusRequest, TaskDetail, TaskItem, UidName,
-    TASK_TYPES,
+    STATUS_VALUES, TYPE_VALUES,
 };
 use dropshot::HttpResponseOk;
 use serde::Serialize;
@@ -68,11 +68,11 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
 }
 
 fn check_new_task(task: &PostTaskRequest) -> Result<(), ApiError> {
-    let types = TASK_TYPES.join(", ");
+    let types = TYPE_VALUES.join(", ");
     if task.type_.is_empty() {
         return Err(ApiError::invalid_request(format!("type: required, one of {types}")));
     }
-    if !TASK_TYPES.contains(&task.type_.as_str()) {
+    if !TYPE_VALUES.contains(&task.type_.as_str()) {
         return Err(ApiError::invalid_request(format!("type {:?}: expected one of {types}", task.type_)));
     }
     if task.input.is_empty() {
@@ -165,7 +165,7 @@ pub async fn put_task_status(
     let caller = authenticate(&rqctx).await?;
     let request = body.parse()?;
     let status = request.status;
-    if !backend_api::TASK_STATUSES.contains(&status) {
+    if !STATUS_VALUES.contains(&status) {
         return Err(ApiError::invalid_request(format!(
             "status {status}: expected one of 0 (waiting), 2 (processing), 1 (done), 3 (cancelled)"
         )));
@@ -229,5 +229,11 @@ pub async fn get_tasks(
             user: UidName { uid: caller.user_id, name: caller.name.clone() },
         })
         .collect();
-    Ok(HttpResponseOk(GetTasksResponse { code: 0, msg: "ok".to_owned(), error: String::new(), total, items }))
+    Ok(HttpResponseOk(GetTasksResponse {
+        code: 0,
+        msg: "ok".to_owned(),
+        error: String::new(),
+        total,
+        items: Some(items),
+    }))
 }

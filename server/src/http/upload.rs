@@ -11,7 +11,7 @@
 //! `get_upload` streams a stored file from the store with its type, `Cache-Control: immutable`
 //! and its hash as `ETag`, and answers a matching `If-None-Match` with 304.
 //!
-//! Refusals answer at once with `Connection: close` (see `backend_api::UploadReply`) while a
+//! Refusals answer at once with `Connection: close` (a `backend_api::Reply`) while a
 //! background task keeps reading and discarding what the client still sends, up to
 //! [`DRAIN_MAX_BYTES`] or [`DRAIN_MAX_TIME`]: closing a socket with unread data makes the kernel
 //! send a reset, which can destroy the 413 before the client reads it.
@@ -20,7 +20,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use backend_api::{ApiError, ErrorCode, UploadBody, UploadPath, UploadReply, UploadResponse};
+use backend_api::{ApiError, ErrorCode, FormBody, PostUploadForm, PostUploadResponse, Reply, UploadPath};
+use dropshot::HttpResponseOk;
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use http_body_util::{BodyDataStream, BodyExt as _};
 use sha2::Digest as _;
@@ -69,7 +70,7 @@ pub fn stored_content_type(name: &str) -> Option<&'static str> {
 
 type Stream = BodyDataStream<dropshot::Body>;
 
-pub async fn post_upload(rqctx: Ctx, body: UploadBody) -> UploadReply {
+pub async fn post_upload(rqctx: Ctx, body: FormBody<PostUploadForm>) -> Reply<HttpResponseOk<PostUploadResponse>> {
     let mut stream = body.body.into_data_stream();
     let result = upload(&rqctx, body.content_type.as_deref(), &mut stream).await;
     if result.is_err() {
@@ -77,7 +78,7 @@ pub async fn post_upload(rqctx: Ctx, body: UploadBody) -> UploadReply {
         // the refusal (sent now, with Connection: close) instead of a reset.
         tokio::spawn(drain(stream));
     }
-    backend_api::Reply(result.map(dropshot::HttpResponseOk).map_err(ApiError::closing))
+    Reply(result.map(HttpResponseOk).map_err(ApiError::closing))
 }
 
 async fn drain(mut stream: Stream) {
@@ -109,7 +110,7 @@ fn multipart_error(limit: u64, e: multer::Error) -> ApiError {
     }
 }
 
-async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) -> Result<UploadResponse, ApiError> {
+async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) -> Result<PostUploadResponse, ApiError> {
     let caller = authenticate(rqctx).await?;
     let config = &rqctx.context().config;
     let limit = config.upload_max_bytes;
@@ -160,7 +161,7 @@ async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) ->
     crate::metrics::upload(size);
     let uri = format!("{}{name}", config.upload_url_prefix);
     let full_uri = format!("{}{uri}", config.public_url.trim_end_matches('/'));
-    Ok(UploadResponse { code: 0, msg: "ok".to_owned(), error: String::new(), uri, full_uri })
+    Ok(PostUploadResponse { code: 0, msg: "ok".to_owned(), error: String::new(), uri, full_uri })
 }
 
 /// A store failure as the client sees it: 503 when the store is unreachable or refuses (it may be

@@ -1,6 +1,8 @@
 //! `get_hola`, `post_login`, `post_logout`: the user endpoints.
 
-use backend_api::{ApiError, Envelope, ErrorCode, LoginData, LoginHeaders, LoginRequest, LoginResponse, LogoutHeaders};
+use backend_api::{
+    ApiError, Envelope, ErrorCode, LoginData, PostLoginHeaders, PostLoginRequest, PostLoginResponse, PostLogoutHeaders,
+};
 use dropshot::{HttpResponseHeaders, HttpResponseOk};
 
 use super::{authenticate, db_failure, Ctx};
@@ -22,8 +24,8 @@ pub async fn get_hola(rqctx: Ctx) -> Result<HttpResponseOk<Envelope>, ApiError> 
 /// refusal is a 429 / 10200 with `Retry-After`.
 pub async fn post_login(
     rqctx: Ctx,
-    body: LoginRequest,
-) -> Result<HttpResponseHeaders<HttpResponseOk<LoginResponse>, LoginHeaders>, ApiError> {
+    body: PostLoginRequest,
+) -> Result<HttpResponseHeaders<HttpResponseOk<PostLoginResponse>, PostLoginHeaders>, ApiError> {
     let cx = rqctx.context();
     let config = &cx.config;
     let log = &rqctx.log;
@@ -133,19 +135,21 @@ pub async fn post_login(
 
     let cookie =
         auth::session_cookie(&config.cookie_name, &token, config.session_lifetime_secs, config.secure_cookie());
-    let body = LoginResponse {
+    let body = PostLoginResponse {
         code: 0,
         msg: "ok".to_owned(),
         error: String::new(),
         data: LoginData { uid: user.id, name: user.name.clone(), role: user.role(), perm: user.perm() },
     };
-    Ok(HttpResponseHeaders::new(HttpResponseOk(body), LoginHeaders { set_cookie: cookie, x_auth_token: token }))
+    Ok(HttpResponseHeaders::new(HttpResponseOk(body), PostLoginHeaders { set_cookie: cookie, x_auth_token: token }))
 }
 
 /// The longest a login over its address's rate waits before its 429.
 const RATE_LIMITED_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
-pub async fn post_logout(rqctx: Ctx) -> Result<HttpResponseHeaders<HttpResponseOk<Envelope>, LogoutHeaders>, ApiError> {
+pub async fn post_logout(
+    rqctx: Ctx,
+) -> Result<HttpResponseHeaders<HttpResponseOk<Envelope>, PostLogoutHeaders>, ApiError> {
     let caller = authenticate(&rqctx).await?;
     let cx = rqctx.context();
     let op = NewOp {
@@ -158,6 +162,6 @@ pub async fn post_logout(rqctx: Ctx) -> Result<HttpResponseHeaders<HttpResponseO
     db!(write: &cx.pool, sessions::revoke(caller.session_id, &op)).map_err(|e| db_failure(&rqctx.log, e))?;
     Ok(HttpResponseHeaders::new(
         HttpResponseOk(Envelope::ok("ok")),
-        LogoutHeaders { set_cookie: auth::clear_cookie(&cx.config.cookie_name, cx.config.secure_cookie()) },
+        PostLogoutHeaders { set_cookie: auth::clear_cookie(&cx.config.cookie_name, cx.config.secure_cookie()) },
     ))
 }

@@ -126,7 +126,7 @@ async fn every_json_body_over_the_limit_is_413() {
     let s = TestServer::start(DbKind::Sqlite, |c| c.request_body_max_bytes = 4096).await;
     s.add_user("alice", "alice-password").await;
     let token = s.token("alice", "alice-password").await;
-    let big = format!(r#"{{"note": "{}"}}"#, "n".repeat(backend_api::TASK_BODY_MAX_BYTES + 1));
+    let big = format!(r#"{{"note": "{}"}}"#, "n".repeat(backend_api::POST_TASK_BODY_MAX_BYTES + 1));
     for (id, method, path) in json_body_operations() {
         for token in [Some(&token), None] {
             let mut request = s
@@ -144,7 +144,8 @@ async fn every_json_body_over_the_limit_is_413() {
                 continue;
             }
             let body = expect_error(response, 413, 10110).await;
-            let limit = if id == "post_task" { backend_api::TASK_BODY_MAX_BYTES.to_string() } else { "4096".into() };
+            let limit =
+                if id == "post_task" { backend_api::POST_TASK_BODY_MAX_BYTES.to_string() } else { "4096".into() };
             assert!(body["msg"].as_str().unwrap().contains(&limit), "{id}: {body}");
         }
     }

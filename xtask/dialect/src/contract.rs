@@ -159,11 +159,6 @@ impl<'a> Checker<'a> {
                     self.differ(line, format!("{route}: a {dm} body"), format!("a {sm} body"));
                     return;
                 }
-                // A file part has no JSON schema worth comparing: dropshot describes a multipart
-                // body as one opaque binary string.
-                if dm.starts_with("multipart/") {
-                    return;
-                }
                 let ds = normalize(&ds, self.doc_spec, false);
                 let ss = normalize(&ss, self.server_spec, false);
                 let what = format!("{route}: request body");

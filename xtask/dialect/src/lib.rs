@@ -10,11 +10,11 @@ pub mod contract;
 pub mod diag;
 pub mod from_spec;
 pub mod gotype;
+pub mod interface;
 pub mod jsonschema;
 pub mod model;
 pub mod parse;
 pub mod render;
-pub mod scaffold;
 pub mod to_spec;
 
 use serde_json::Value;

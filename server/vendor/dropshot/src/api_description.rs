@@ -1146,6 +1146,28 @@ impl<Context: ServerContext> ApiDescription<Context> {
         openapi
     }
 
+    /// Registers every endpoint of `other` here, as [`Self::register`] would
+    /// one by one, so that the endpoints of several API traits (or of an API
+    /// trait and free functions) are served and described as one API.
+    /// `other`'s tag configuration is not carried over.  Like `register`, it
+    /// panics when a path and method (and version) are already taken.
+    pub fn merge(
+        &mut self,
+        other: ApiDescription<Context>,
+    ) -> Result<(), ApiDescriptionBuildErrors> {
+        let errors: Vec<_> = other
+            .router
+            .into_endpoints()
+            .into_iter()
+            .filter_map(|endpoint| self.register(endpoint).err())
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiDescriptionBuildErrors::new(errors))
+        }
+    }
+
     // TODO-cleanup is there a way to make this available only within this
     // crate?  Once we do that, we don't need to consume the ApiDescription to
     // do this.

@@ -567,6 +567,33 @@ impl<Context: ServerContext> HttpRouter<Context> {
     ) -> HttpRouterIter<'a, Context> {
         HttpRouterIter::new(self, version)
     }
+
+    /// Consumes the router and returns its endpoints, every version of each,
+    /// in the order of a depth-first walk of the trie (as `endpoints` yields
+    /// them).
+    pub fn into_endpoints(self) -> Vec<ApiEndpoint<Context>> {
+        fn drain<C: ServerContext>(
+            node: HttpRouterNode<C>,
+            out: &mut Vec<ApiEndpoint<C>>,
+        ) {
+            out.extend(node.methods.into_values().flatten());
+            match node.edges {
+                Some(HttpRouterEdges::Literals(children)) => {
+                    for child in children.into_values() {
+                        drain(*child, out);
+                    }
+                }
+                Some(HttpRouterEdges::VariableSingle(_, child))
+                | Some(HttpRouterEdges::VariableRest(_, child)) => {
+                    drain(*child, out)
+                }
+                None => {}
+            }
+        }
+        let mut out = Vec::new();
+        drain(*self.root, &mut out);
+        out
+    }
 }
 
 /// Given a list of handlers, return the first one matching the given semver

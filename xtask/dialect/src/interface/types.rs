@@ -1,7 +1,8 @@
-//! The types of a scaffolded module: structs whose schemas, as schemars derives them and dropshot
-//! renders them, say what the doc's spec says — with the techniques of `server/api` (serde
-//! renames, `schema_with` for enums, `range` for sized integers, a lone `allOf` that keeps a query
-//! parameter's default) — and the few helpers those need, each written once and only when used.
+//! The types of a generated interface: structs whose schemas, as schemars derives them and
+//! dropshot renders them, say what the doc's spec says (serde renames, `schema_with` for enums,
+//! `range` for sized integers, a lone `allOf` that keeps a query parameter's default), the
+//! response headers the overlay adds, and the few helpers those need, each written once and only
+//! when used.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -19,6 +20,8 @@ pub enum Place {
     Required,
     /// A query parameter: optional, with its default where dropshot keeps it.
     Query,
+    /// A part of a form-data body: as `Optional`, and a file part is a `FormFile`.
+    Form,
 }
 
 /// One row of a table, as the spec has it.
@@ -45,6 +48,7 @@ enum Helper {
     IsZero,
     DateTime,
     Base64,
+    FormFile,
 }
 
 /// One enum of the doc (its values and labels), written as a `…_VALUES` constant.
@@ -78,6 +82,8 @@ pub struct Module<'s> {
     pub component_gaps: Vec<(String, LeftOut)>,
     /// The shared bare-envelope response type, once written.
     envelope: Option<String>,
+    /// `pub const` items that go before the trait (body limits).
+    constants: Vec<String>,
 }
 
 /// Go's `encoding/json` zero `time.Time`, the default of a `time.Time` request field.
@@ -115,6 +121,7 @@ impl<'s> Module<'s> {
             uses: BTreeSet::new(),
             component_gaps: Vec::new(),
             envelope: None,
+            constants: Vec::new(),
         }
     }
 
@@ -125,6 +132,16 @@ impl<'s> Module<'s> {
 
     pub fn set_envelope(&mut self, name: &str) {
         self.envelope = Some(name.to_string());
+    }
+
+    /// A constant the trait uses (`POST_TASK_BODY_MAX_BYTES`).
+    pub fn add_constant(&mut self, item: String) {
+        self.constants.push(item);
+    }
+
+    /// The constants, in the order added.
+    pub fn take_constants(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.constants)
     }
 
     /// Records an import (`dropshot::HttpResponseOk`).
@@ -159,7 +176,8 @@ impl<'s> Module<'s> {
         self.names.claim(base)
     }
 
-    /// Writes a struct with the given fields; returns the fields it had to leave out.
+    /// Writes a struct with the given fields; returns the fields it had to leave out. Its `Debug`
+    /// prints no `redact`ed field.
     pub fn write_struct(
         &mut self,
         name: &str,
@@ -167,11 +185,14 @@ impl<'s> Module<'s> {
         fields: &[FieldIn],
         place: Place,
         schema_name: Option<&str>,
+        redact: &[String],
     ) -> Vec<LeftOut> {
         self.import("serde::Deserialize");
         self.import("serde::Serialize");
         self.import("schemars::JsonSchema");
-        let mut out = format!("/// {about}\n#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]\n");
+        let debug = if redact.is_empty() { "Debug, " } else { "" };
+        let mut out =
+            format!("/// {about}\n#[derive({debug}Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]\n");
         if place != Place::Required {
             // Go reads a missing field as its zero value.
             out.push_str("#[serde(default)]\n");
@@ -182,9 +203,13 @@ impl<'s> Module<'s> {
         let mut field_names = Names::default();
         let mut body = String::new();
         let mut left_out = Vec::new();
+        let mut written = Vec::new();
         for f in fields {
             match self.field(f, place, &mut field_names) {
-                Ok(text) => body.push_str(&text),
+                Ok((text, ident)) => {
+                    body.push_str(&text);
+                    written.push((f.name.to_string(), ident));
+                }
                 Err(reason) => {
                     body.push_str(&format!("    // `{}` is left out: {reason}.\n", f.name));
                     left_out.push(LeftOut { field: f.name.to_string(), reason });
@@ -196,8 +221,31 @@ impl<'s> Module<'s> {
         } else {
             out.push_str(&format!("pub struct {name} {{\n{body}}}\n"));
         }
+        if !redact.is_empty() {
+            out.push_str(&redacted_debug(name, &written, redact));
+        }
         self.items.push(out);
         left_out
+    }
+
+    /// Writes the struct of an operation's response headers: each a `String` field renamed to the
+    /// header's name, its description as the field's doc comment (dropshot's spec shows it).
+    pub fn write_headers(&mut self, name: &str, about: &str, headers: &[super::overlay::Header]) {
+        self.import("serde::Serialize");
+        self.import("schemars::JsonSchema");
+        let mut field_names = Names::default();
+        let mut body = String::new();
+        for h in headers {
+            let header = h.name.get_ref();
+            let ident = field_names.claim(&rust::snake(header));
+            for line in h.description.lines() {
+                body.push_str(&format!("    /// {line}\n"));
+            }
+            body.push_str(&format!("    #[serde(rename = {})]\n    pub {ident}: String,\n", rust::str_lit(header)));
+        }
+        self.items.push(format!(
+            "/// {about}\n#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]\npub struct {name} {{\n{body}}}\n"
+        ));
     }
 
     /// Writes every named type the written structs use, and the types those use.
@@ -213,7 +261,7 @@ impl<'s> Module<'s> {
             let fields = fields_of(schema);
             let name = self.components[&component].clone();
             let about = format!("`{go_name}` in the doc.");
-            for gap in self.write_struct(&name, &about, &fields, place, Some(&component)) {
+            for gap in self.write_struct(&name, &about, &fields, place, Some(&component), &[]) {
                 self.component_gaps.push((go_name.clone(), gap));
             }
         }
@@ -248,10 +296,25 @@ impl<'s> Module<'s> {
         items
     }
 
-    /// One field's lines, or why it cannot be declared.
-    fn field(&mut self, f: &FieldIn, place: Place, field_names: &mut Names) -> Result<String, String> {
+    /// One field's lines and its identifier, or why it cannot be declared.
+    fn field(&mut self, f: &FieldIn, place: Place, field_names: &mut Names) -> Result<(String, String), String> {
         let go = self.go_type(f.schema)?;
-        let ty = self.rust_type(&go)?;
+        let ty = match go {
+            GoType::File if place == Place::Form => {
+                // Its value is read from the stream; a default would only put `null` in the schema.
+                let ty = self.use_helper(Helper::FormFile);
+                self.helpers.insert(Helper::IsZero);
+                let ident = field_names.claim(&rust::snake(f.name));
+                let rename =
+                    if ident != f.name { format!("rename = {}, ", rust::str_lit(f.name)) } else { String::new() };
+                let description = f.schema["description"].as_str().map_or(String::new(), |d| format!("    /// {d}\n"));
+                let text = format!(
+                    "{description}    #[serde({rename}skip_serializing_if = \"is_zero\")]\n    pub {ident}: {ty},\n"
+                );
+                return Ok((text, ident));
+            }
+            _ => self.rust_type(&go)?,
+        };
         let ident = field_names.claim(&rust::snake(f.name));
         let (mut serde, mut schemars) = (Vec::new(), Vec::new());
         if ident != f.name {
@@ -264,7 +327,7 @@ impl<'s> Module<'s> {
         if let Some(values) = f.schema["enum"].as_array() {
             let function = self.enum_schema(f, base, values, place)?;
             schemars.push(format!("schema_with = \"{function}\""));
-            if place == Place::Optional && f.schema.get("default").is_none() {
+            if matches!(place, Place::Optional | Place::Form) && f.schema.get("default").is_none() {
                 self.helpers.insert(Helper::IsZero);
                 serde.push("skip_serializing_if = \"is_zero\"".to_string());
             }
@@ -304,7 +367,7 @@ impl<'s> Module<'s> {
             out.push_str(&format!("    #[schemars({})]\n", schemars.join(", ")));
         }
         out.push_str(&format!("    pub {ident}: {ty},\n"));
-        Ok(out)
+        Ok((out, ident))
     }
 
     fn go_name(&self, component: &str) -> String {
@@ -480,6 +543,7 @@ impl<'s> Module<'s> {
         let base = match h {
             Helper::DateTime => "DateTime",
             Helper::Base64 => "Base64",
+            Helper::FormFile => "FormFile",
             _ => return String::new(),
         };
         if let Some(name) = self.helper_names.get(&h) {
@@ -507,6 +571,24 @@ impl<'s> Module<'s> {
                 QUERY_PARAMETER.to_string()
             }
             Helper::IsZero => IS_ZERO.to_string(),
+            Helper::FormFile => {
+                self.import("schemars::schema::SchemaObject");
+                self.import("schemars::schema::InstanceType");
+                let name = self.helper_names[&h].clone();
+                format!(
+                    "/// A file part of a form-data body (`表单文件`): its bytes are read from the body's stream, so\n\
+                     /// this type only gives the part's schema, a binary string.\n\
+                     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]\n\
+                     pub struct {name};\n\n\
+                     impl JsonSchema for {name} {{\n    fn schema_name() -> String {{\n        \
+                     {}.to_owned()\n    }}\n\n    // Inline, as the doc's spec has it.\n    \
+                     fn is_referenceable() -> bool {{\n        false\n    }}\n\n    \
+                     fn json_schema(_: &mut SchemaGenerator) -> Schema {{\n        SchemaObject {{\n            \
+                     instance_type: Some(InstanceType::String.into()),\n            format: Some(\"binary\".to_owned()),\n            \
+                     ..Default::default()\n        }}\n        .into()\n    }}\n}}\n",
+                    rust::str_lit(&name)
+                )
+            }
             Helper::DateTime | Helper::Base64 => {
                 self.import("schemars::schema::SchemaObject");
                 self.import("schemars::schema::InstanceType");
@@ -576,6 +658,25 @@ fn scalar(t: &GoType) -> bool {
         GoType::Ptr(e) => scalar(e),
         _ => false,
     }
+}
+
+/// `impl Debug` for a struct that prints every field but the `redact`ed ones (whose names the
+/// overlay checked are the struct's).
+fn redacted_debug(name: &str, written: &[(String, String)], redact: &[String]) -> String {
+    let mut shown = String::new();
+    for (field, ident) in written {
+        if !redact.contains(field) {
+            shown.push_str(&format!(".field({}, &self.{ident})", rust::str_lit(field)));
+        }
+    }
+    let hidden: Vec<String> = redact.iter().map(|r| format!("`{r}`")).collect();
+    format!(
+        "\nimpl std::fmt::Debug for {name} {{\n    // Never prints {}, not even in a debug log.\n    \
+         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        \
+         f.debug_struct({}){shown}.finish_non_exhaustive()\n    }}\n}}\n",
+        hidden.join(", "),
+        rust::str_lit(name)
+    )
 }
 
 const PRESENT: &str = "\

@@ -1,9 +1,11 @@
-//! One trait method per operation, declared as `server/api` declares its own: the doc comment
-//! dropshot reads as the summary and description, `#[endpoint { … }]`, the project's extractors
-//! (`LazyBody`, `LazyQuery`, `UploadBody`) and `Result<…, ApiError>`.
+//! One trait method per operation: the doc comment dropshot reads as the summary and
+//! description, `#[endpoint { … }]`, the overlay's extractors (by default `LazyBody`, `LazyQuery`,
+//! `FormBody`) and `Result<…, ApiError>`, with what the overlay adds to the operation (a body
+//! limit, response headers, a `Reply` for errors with headers).
 
 use serde_json::{json, Value};
 
+use super::overlay::{self, Extractors};
 use super::rust;
 use super::types::{fields_of, FieldIn, LeftOut, Module, Place};
 use super::SpecOp;
@@ -24,15 +26,22 @@ impl DocLines<'_> {
 }
 
 /// The method's text (indented for the trait body), and the gaps it leaves, at their doc lines.
-pub fn method(module: &mut Module, op: &SpecOp, lines: &DocLines) -> (String, Vec<(usize, String)>) {
+pub fn method(
+    module: &mut Module,
+    op: &SpecOp,
+    lines: &DocLines,
+    extractors: &Extractors,
+    added: &overlay::Operation,
+) -> (String, Vec<(usize, String)>) {
     let o = op.value;
     let id = &op.id;
     let pascal = rust::pascal(id);
     let mut gaps = Vec::new();
     let mut params = vec!["rqctx: RequestContext<Self::Context>".to_string()];
     let mut notes = Vec::new();
+    let mut attributes = Vec::new();
     module.import("dropshot::RequestContext");
-    module.import("backend_api::ApiError");
+    module.import("crate::ApiError");
 
     let path_vars: Vec<&str> =
         op.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
@@ -41,7 +50,7 @@ pub fn method(module: &mut Module, op: &SpecOp, lines: &DocLines) -> (String, Ve
         let string = json!({"type": "string"});
         let fields: Vec<FieldIn> =
             path_vars.iter().map(|v| FieldIn { name: v, schema: &string, description: None }).collect();
-        module.write_struct(&name, &format!("Path of `{id}`."), &fields, Place::Required, None);
+        module.write_struct(&name, &format!("Path of `{id}`."), &fields, Place::Required, None, &[]);
         module.import("dropshot::Path");
         params.push(format!("path: Path<{name}>"));
         let line = lines.request_table.unwrap_or(lines.op);
@@ -60,45 +69,52 @@ pub fn method(module: &mut Module, op: &SpecOp, lines: &DocLines) -> (String, Ve
                 description: p["description"].as_str(),
             })
             .collect();
-        let left_out = module.write_struct(&name, &format!("Query of `{id}`."), &fields, Place::Query, None);
+        let left_out = module.write_struct(&name, &format!("Query of `{id}`."), &fields, Place::Query, None, &[]);
         gaps.extend(left_out.iter().map(|g| (lines.row(&g.field), gap_text(id, "query parameter", g))));
-        module.import("backend_api::LazyQuery");
-        params.push(format!("query: LazyQuery<{name}>"));
+        let extractor = extractor(module, &extractors.query);
+        params.push(format!("query: {extractor}<{name}>"));
     }
 
     let body = o["requestBody"]["content"].as_object().and_then(|c| c.iter().next());
     let multipart = body.is_some_and(|(media, _)| media.starts_with("multipart/"));
+    let redact: Vec<String> = added.redact.iter().map(|f| f.get_ref().clone()).collect();
     match body {
         Some((_, media)) if multipart => {
-            notes.push(form_note(&media["schema"]));
-            module.import("backend_api::UploadBody");
-            params.push("body: UploadBody".into());
+            let name = module.claim(&format!("{pascal}Form"));
+            let about = format!(
+                "The parts of `{id}`'s form-data body, for its schema: the handler reads them from the body's\n\
+                 /// stream."
+            );
+            let fields = fields_of(&media["schema"]);
+            let left_out = module.write_struct(&name, &about, &fields, Place::Form, None, &redact);
+            gaps.extend(left_out.iter().map(|g| (lines.row(&g.field), gap_text(id, "part", g))));
+            let extractor = extractor(module, &extractors.form_data);
+            params.push(format!("body: {extractor}<{name}>"));
         }
         Some((_, media)) => {
             let name = module.claim(&format!("{pascal}Request"));
             let fields = fields_of(&media["schema"]);
-            let left_out =
-                module.write_struct(&name, &format!("Request body of `{id}`."), &fields, Place::Optional, None);
+            let about = format!("Request body of `{id}`.");
+            let left_out = module.write_struct(&name, &about, &fields, Place::Optional, None, &redact);
             gaps.extend(left_out.iter().map(|g| (lines.row(&g.field), gap_text(id, "field", g))));
-            module.import("backend_api::LazyBody");
-            params.push(format!("body: LazyBody<{name}>"));
+            let extractor = extractor(module, &extractors.json);
+            params.push(format!("body: {extractor}<{name}>"));
         }
         None => {}
     }
+    if let Some(max) = added.request_body_max_bytes {
+        let name = format!("{}_BODY_MAX_BYTES", rust::upper_snake(id));
+        let about = format!("The largest request body `{id}` accepts, in bytes.");
+        module.add_constant(format!("/// {about}\npub const {name}: usize = {max};\n"));
+        attributes.push(format!("request_body_max_bytes = {name}"));
+    }
 
     let ok = ok_response(o);
-    let answer = match ok {
+    let mut answer = match ok {
         Some(schema) => {
             let name = response_type(module, id, &pascal, schema);
             module.import("dropshot::HttpResponseOk");
-            if multipart {
-                // As `post_upload`: a refusal may come while the body is still arriving, and a
-                // `Reply` can close the connection.
-                module.import("backend_api::Reply");
-                format!("Reply<HttpResponseOk<{name}>>")
-            } else {
-                format!("HttpResponseOk<{name}>")
-            }
+            format!("HttpResponseOk<{name}>")
         }
         None => {
             notes.push("// The doc gives no response body; dropshot's bodiless success is a 204.".into());
@@ -106,12 +122,22 @@ pub fn method(module: &mut Module, op: &SpecOp, lines: &DocLines) -> (String, Ve
             "HttpResponseUpdatedNoContent".into()
         }
     };
+    if !added.response_headers.is_empty() {
+        let name = module.claim(&format!("{pascal}Headers"));
+        module.write_headers(&name, &format!("Headers of `{id}`'s success response."), &added.response_headers);
+        module.import("dropshot::HttpResponseHeaders");
+        answer = format!("HttpResponseHeaders<{answer}, {name}>");
+    }
+    if added.error_headers {
+        module.import("crate::Reply");
+        answer = format!("Reply<{answer}>");
+    }
 
     if let Some(permission) = o["x-permission"].as_str() {
         notes.push(format!("// 所需权限 {permission}: the doc's permission, for the handler to check."));
     }
     if o["security"] == json!([]) {
-        notes.push("// Needs no session (the doc's 无需认证): list it among the public operations.".into());
+        notes.push("// Needs no session (the doc's 无需认证).".into());
     }
 
     let mut out = String::new();
@@ -127,14 +153,26 @@ pub fn method(module: &mut Module, op: &SpecOp, lines: &DocLines) -> (String, Ve
     // The method is named by its operationId, unless that is no snake-case name (a path's `{id}`
     // makes `get__id_`): then `operation_id` says it.
     let method_name = rust::snake(id);
-    let operation_id =
-        if method_name == *id { String::new() } else { format!(", operation_id = {}", rust::str_lit(id)) };
-    out.push_str(&format!(
-        "    #[endpoint {{ method = {}, path = {}, tags = [{}]{operation_id} }}]\n",
-        op.method,
-        rust::str_lit(&op.path),
-        rust::str_lit(tag)
-    ));
+    let mut fields = vec![
+        format!("method = {}", op.method),
+        format!("path = {}", rust::str_lit(&op.path)),
+        format!("tags = [{}]", rust::str_lit(tag)),
+    ];
+    if method_name != *id {
+        fields.push(format!("operation_id = {}", rust::str_lit(id)));
+    }
+    fields.extend(attributes);
+    let one_line = format!("    #[endpoint {{ {} }}]", fields.join(", "));
+    if one_line.chars().count() <= 120 {
+        out.push_str(&one_line);
+        out.push('\n');
+    } else {
+        out.push_str("    #[endpoint {\n");
+        for f in &fields {
+            out.push_str(&format!("        {f},\n"));
+        }
+        out.push_str("    }]\n");
+    }
     let ret = format!("Result<{answer}, ApiError>");
     let one_line = format!("    async fn {method_name}({}) -> {ret};", params.join(", "));
     if one_line.chars().count() <= 120 {
@@ -178,13 +216,21 @@ fn response_type(module: &mut Module, id: &str, pascal: &str, schema: &Value) ->
         }
         let name = module.claim("Envelope");
         let about = "The bare response envelope: `code` 0, `msg`, `error` \"\".";
-        module.write_struct(&name, about, &fields_of(schema), Place::Required, None);
+        module.write_struct(&name, about, &fields_of(schema), Place::Required, None, &[]);
         module.set_envelope(&name);
         return name;
     }
     let name = module.claim(&format!("{pascal}Response"));
-    module.write_struct(&name, &format!("Response body of `{id}`."), &fields_of(schema), Place::Required, None);
+    module.write_struct(&name, &format!("Response body of `{id}`."), &fields_of(schema), Place::Required, None, &[]);
     name
+}
+
+/// The extractor's name in the module: `LazyBody` is the crate's (`crate::LazyBody`), a path
+/// (`dropshot::TypedBody`) is imported as written.
+fn extractor(module: &mut Module, given: &str) -> String {
+    let path = if given.contains("::") { given.to_string() } else { format!("crate::{given}") };
+    module.import(&path);
+    path.rsplit("::").next().unwrap_or(given).to_string()
 }
 
 /// The `///` lines dropshot reads back as exactly `summary` and `description`: the summary, a
@@ -197,30 +243,6 @@ fn doc_comment(summary: &str, description: &str) -> Vec<String> {
         lines.extend(description.lines().map(|l| if l.is_empty() { "///".into() } else { format!("/// {l}") }));
     }
     lines
-}
-
-/// A comment naming the parts of a form-data body, which the handler reads from the stream.
-fn form_note(schema: &Value) -> String {
-    let parts: Vec<String> = fields_of(schema)
-        .iter()
-        .map(|f| {
-            let kind = match (f.schema["type"].as_str(), f.schema["format"].as_str()) {
-                (_, Some("binary")) => "file".to_string(),
-                (Some(t), _) => t.to_string(),
-                _ => "value".to_string(),
-            };
-            match f.schema["description"].as_str() {
-                Some(d) => format!("`{}` ({kind}, {d})", f.name),
-                None => format!("`{}` ({kind})", f.name),
-            }
-        })
-        .collect();
-    let head = "// A multipart/form-data body, streamed to the handler as `post_upload`'s is";
-    if parts.is_empty() {
-        format!("{head}.")
-    } else {
-        format!("{head}; its parts:\n// {}.", parts.join(", "))
-    }
 }
 
 #[cfg(test)]
