@@ -17,7 +17,7 @@ use xtask::root;
 use super::bare;
 use super::cpu;
 use super::flood;
-use super::report::{self, Row};
+use super::report::{self, Memory, Row};
 use super::s3;
 use super::scripts::{self, ENDPOINTS};
 use super::sqlite_limit;
@@ -108,10 +108,10 @@ pub fn run(quick: bool, only: Option<String>) -> Result<()> {
     Ok(())
 }
 
-pub(super) struct Plan {
-    pub(super) secs: u32,
+struct Plan {
+    secs: u32,
     block: i64,
-    pub(super) work: PathBuf,
+    work: PathBuf,
     server_bin: PathBuf,
     endpoints: Vec<&'static str>,
 }
@@ -172,14 +172,6 @@ impl Db<'_> {
         let text = self.query_text(&format!("SELECT CAST(({sql}) AS TEXT)"))?;
         text.trim().parse().with_context(|| format!("{sql}: {text:?} is not a number"))
     }
-}
-
-/// Memory of the server: VmRSS at rest (seeded, logged in, 3 s idle, before load) and VmHWM at the end.
-#[derive(Clone, Debug)]
-pub struct Memory {
-    pub db: &'static str,
-    pub rest_kib: u64,
-    pub peak_kib: u64,
 }
 
 fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -> Result<(Vec<Row>, Memory)> {
@@ -488,7 +480,7 @@ impl Run<'_> {
     fn under_flood(&mut self, name: &'static str, port: u16, flood: flood::Flood, plain: f64) -> Result<Row> {
         check_interrupted()?;
         let plan = self.plan;
-        let flooding = flood::start(plan, port, flood)?;
+        let flooding = flood::start(&plan.work, plan.secs, port, flood)?;
         // The flood is under way before the measurement starts, and outlasts it.
         std::thread::sleep(flood::LEAD);
         let cx = scripts::Ctx {

@@ -7,12 +7,12 @@
 //! 127.0.0.1 as a proxy), so no bucket ever empties and every login reaches the password checks —
 //! what the budget of checks alone protects.
 
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use super::endpoints::Plan;
 use super::scripts::API;
 
 /// Connections of the flood, and of the hola measurement beside it.
@@ -47,11 +47,12 @@ pub struct Flooded {
 /// A flood under way.
 pub struct Flooding(Child);
 
-/// Starts the flood on the server at `port`, for the measurement's length plus [`LEAD`] on each side.
-pub fn start(plan: &Plan, port: u16, flood: Flood) -> Result<Flooding> {
-    let script = plan.work.join(format!("flood-{flood:?}.lua"));
+/// Starts the flood on the server at `port`, for the measurement's `secs` plus [`LEAD`] on each
+/// side, its wrk script written into the folder `work`.
+pub fn start(work: &Path, secs: u32, port: u16, flood: Flood) -> Result<Flooding> {
+    let script = work.join(format!("flood-{flood:?}.lua"));
     std::fs::write(&script, lua(flood))?;
-    let secs = u64::from(plan.secs) + 2 * LEAD.as_secs();
+    let secs = u64::from(secs) + 2 * LEAD.as_secs();
     let child = Command::new("wrk")
         .args(["-t", "2", "-c", &CONNECTIONS.to_string(), "-d", &format!("{secs}s"), "--timeout", "30s", "-s"])
         .arg(&script)

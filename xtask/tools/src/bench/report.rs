@@ -7,8 +7,15 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::cpu::Split;
-use super::endpoints::Memory;
 use super::scripts::ENDPOINTS;
+
+/// Memory of the server: VmRSS at rest (seeded, logged in, 3 s idle, before load) and VmHWM at the end.
+#[derive(Clone, Debug)]
+pub struct Memory {
+    pub db: &'static str,
+    pub rest_kib: u64,
+    pub peak_kib: u64,
+}
 
 pub struct Row {
     pub endpoint: String,
