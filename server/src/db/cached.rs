@@ -3,8 +3,8 @@
 //! diesel 2.3 marks every `UPDATE`, every `ON CONFLICT … DO UPDATE` and every insert of an
 //! `Insertable` struct "unsafe to cache": the same Rust type can build different SQL (a changeset
 //! with `None` fields leaves columns out). diesel-async then prepares such a statement on every
-//! call — on PostgreSQL a Parse round trip before the Bind/Execute one, and a plan each time —
-//! so a task update made seven round trips where pgbench's prepared script makes five.
+//! call: on PostgreSQL a Parse round trip before the Bind/Execute one, and a plan each time
+//! (`docs/performance.md`).
 //!
 //! [`CacheBySql`] declares the statement safe to cache *and* gives it no static query id, so the
 //! cache is keyed by the exact SQL text (and bind types), never by the Rust type: two calls that
@@ -16,6 +16,9 @@
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::QueryResult;
+use diesel_async::methods::LoadQuery;
+use diesel_async::return_futures::{GetResult, LoadFuture};
+use diesel_async::AsyncConnectionCore;
 
 /// `query`, cached by its SQL text. Use it on statements whose text depends only on which
 /// optional parts are present — which is every statement diesel builds.
@@ -46,19 +49,46 @@ impl<Q: Query> Query for CacheBySql<Q> {
     type SqlType = Q::SqlType;
 }
 
-/// `query`, its SQL text built once per query type and backend, then reused.
+/// A whole statement, its SQL text built once per query type and backend, then reused:
+/// `SqlOnce::load(query, &mut conn)` and `SqlOnce::get_result(query, &mut conn)` run `query` as
+/// diesel-async's `load` and `get_result` would.
 ///
 /// Why: diesel-async builds a statement's SQL text on every call, before it looks in the statement
 /// cache — even for a query whose type alone identifies its prepared statement (a static query
 /// id), where the text is only needed the first time. Building it walks the whole query tree and
 /// allocates for each quoted identifier, a visible share of a hot read's CPU.
 ///
-/// Sound only at the top of a statement (the thing handed to `load`/`get_result`), because the
-/// text it reuses numbers its bind placeholders from `$1`, and only for a static query id (diesel
-/// keys its statement cache on the same promise: one type, one text); any other query is built as
-/// usual. The binds are collected from `query` on every call.
+/// The reused text numbers its bind placeholders from `$1`, so it must be a whole statement's,
+/// never a part of a larger one's. The field is private: a `SqlOnce` is made only by the two
+/// functions above, which hand it straight to diesel-async, and diesel-async builds a statement's
+/// text into an empty query builder (`to_sql` on the whole statement; a fragment inside another
+/// query is built through `walk_ast`, which here is `query`'s own). The text is reused only for a
+/// static query id (diesel keys its statement cache on the same promise: one type, one text); any
+/// other query is built as usual. The binds are collected from `query` on every call.
 #[derive(Debug, Clone, Copy)]
-pub struct SqlOnce<Q>(pub Q);
+pub struct SqlOnce<Q>(Q);
+
+impl<Q> SqlOnce<Q> {
+    /// Runs `query` on `conn`: its rows.
+    pub fn load<'query, 'conn, U, C>(query: Q, conn: &'conn mut C) -> LoadFuture<'conn, 'query, Self, C, U>
+    where
+        U: Send,
+        C: AsyncConnectionCore,
+        Self: LoadQuery<'query, C, U> + 'query,
+    {
+        diesel_async::RunQueryDsl::load(SqlOnce(query), conn)
+    }
+
+    /// Runs `query` on `conn`: its first row, or `NotFound`.
+    pub fn get_result<'query, 'conn, U, C>(query: Q, conn: &'conn mut C) -> GetResult<'conn, 'query, Self, C, U>
+    where
+        U: Send + 'conn,
+        C: AsyncConnectionCore,
+        Self: LoadQuery<'query, C, U> + 'query,
+    {
+        diesel_async::RunQueryDsl::get_result(SqlOnce(query), conn)
+    }
+}
 
 type TextKey = (std::any::TypeId, std::any::TypeId);
 

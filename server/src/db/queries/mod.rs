@@ -23,8 +23,9 @@
 //!    every call.
 //! 3. Keep it a cached prepared statement. diesel refuses to cache UPDATEs, upserts and inserts
 //!    of an `Insertable` struct: wrap those in `cached::CacheBySql`. A read on a hot path whose
-//!    type alone names its statement (no `IN (…)` list) goes in `cached::SqlOnce`, so that its
-//!    SQL text is built once rather than on every call.
+//!    type alone names its statement (no `IN (…)` list) runs with `SqlOnce::load(query, conn)` or
+//!    `SqlOnce::get_result(query, conn)` (`cached::SqlOnce`), so that its SQL text is built once
+//!    rather than on every call.
 //! 4. Pick the connection. Anything that writes: `db!(write: pool, module::query(…))` — on
 //!    SQLite the one writer connection, writes queued in order (`sqlite::Writer`); on
 //!    PostgreSQL a pooled one. A read in a transaction: `db!(pool, module::query(…))`, a pooled

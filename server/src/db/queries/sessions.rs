@@ -87,10 +87,8 @@ pub async fn create(
 /// The session of a token hash, with its user. On a [`Shared`] connection: reads run it in
 /// the same round trip as their own statements (`pipeline2`).
 pub async fn find_by_token(mut conn: Shared<'_>, token_hash: &str) -> QueryResult<Option<(Session, User)>> {
-    SqlOnce(with_user_of_token(token_hash).select((Session::as_select(), User::as_select())).limit(1))
-        .get_result(&mut conn)
-        .await
-        .optional()
+    let query = with_user_of_token(token_hash).select((Session::as_select(), User::as_select())).limit(1);
+    SqlOnce::get_result(query, &mut conn).await.optional()
 }
 
 /// Records that the session was used at `now`.

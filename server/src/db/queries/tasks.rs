@@ -213,14 +213,14 @@ pub async fn find_with_session(
 
 /// Task `id` of the user of the session `token_hash`, if any.
 async fn find_of_token(mut conn: Shared<'_>, token_hash: &str, id: i64) -> QueryResult<Option<Task>> {
-    SqlOnce(
+    SqlOnce::get_result(
         tasks::table
             .filter(tasks::id.eq(id))
             .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
             .select(Task::as_select())
             .limit(1),
+        &mut conn,
     )
-    .get_result(&mut conn)
     .await
     .optional()
 }
@@ -249,24 +249,23 @@ pub async fn list_with_session(
 /// The session of `token_hash` with its user and that user's task count, in one statement (one
 /// statement fewer per list page than reading the count on its own).
 async fn session_with_count(mut conn: Shared<'_>, token_hash: &str) -> QueryResult<Option<(Session, User, i64)>> {
-    SqlOnce(with_user_of_token(token_hash).select((Session::as_select(), User::as_select(), TaskCountOfUser)).limit(1))
-        .get_result(&mut conn)
-        .await
-        .optional()
+    let query =
+        with_user_of_token(token_hash).select((Session::as_select(), User::as_select(), TaskCountOfUser)).limit(1);
+    SqlOnce::get_result(query, &mut conn).await.optional()
 }
 
 /// One page of the tasks of the user of the session `token_hash`, newest first (index
 /// `tasks_user_id_id`).
 async fn page_of_token(mut conn: Shared<'_>, token_hash: &str, offset: i64, limit: i64) -> QueryResult<Vec<TaskRow>> {
-    SqlOnce(
+    SqlOnce::load(
         tasks::table
             .filter(tasks::user_id.nullable().eq(user_of_token(token_hash)))
             .order(tasks::id.desc())
             .offset(offset)
             .limit(limit)
             .select(TaskRow::as_select()),
+        &mut conn,
     )
-    .load(&mut conn)
     .await
 }
 
