@@ -5,13 +5,14 @@
 //! the worker threads happen to be: a check's place is free before its answer is sent, so a
 //! login sent after the last answer came back always finds it free.
 //!
-//! Why a budget: every check costs ~19 MiB and 15–25 ms of a core. Unbounded (tokio's blocking
-//! pool has 512 threads), 32 connections of wrong-password logins took every core and cut the
-//! rest of the API to a quarter; memory peaked at 1 GB. Why a lower priority (nice 10): the
-//! workers then use the cores the rest of the API leaves idle, and yield them when it needs them —
-//! a login under load takes longer, a session check does not. Niceness ranks threads only within
-//! one scheduling autogroup (a session; every systemd service is its own), so a PostgreSQL on the
-//! same machine gets no such precedence over them: the budget is what bounds their share there.
+//! Why a budget: every check takes argon2's working memory and many milliseconds of a core, so
+//! unbounded checks (tokio's blocking pool has hundreds of threads) let a flood of wrong-password
+//! logins take every core and much of the memory from the rest of the API (`docs/performance.md`,
+//! "Under a login flood"). Why a lower priority (nice 10): the workers then use the cores the
+//! rest of the API leaves idle, and yield them when it needs them — a login under load takes
+//! longer, a session check does not. Niceness ranks threads only within one scheduling autogroup
+//! (a session; every systemd service is its own), so a PostgreSQL on the same machine gets no
+//! such precedence over them: the budget is what bounds their share there.
 //!
 //! Why each worker keeps its working memory while logins keep coming, and gives it back
 //! [`KEEP_FOR`] after they stop: allocated afresh, those 19 MiB come straight from mmap and every
