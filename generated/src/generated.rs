@@ -2280,8 +2280,6 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for 后台API文档
 
-Generated from openapi/backend-api.md by `cargo xtask openapi`. Do not edit by hand: edit the markdown and run the command again.
-
 Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,

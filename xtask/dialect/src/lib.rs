@@ -21,7 +21,8 @@ use serde_json::Value;
 
 use crate::diag::Diagnostics;
 
-/// Converts a document; `file` names it in diagnostics, `note` goes into `info.description`.
+/// Converts a document; `file` names it in diagnostics, `note` (which command made the spec) goes
+/// into `x-generated`.
 pub fn markdown_to_spec(text: &str, file: &str, note: &str) -> Result<Value, Diagnostics> {
     let mut diags = Diagnostics::new(file);
     let doc = parse::parse(text, &mut diags);

@@ -7,6 +7,7 @@
 //!
 //! | where | key | what |
 //! |---|---|---|
+//! | top level | `x-generated` | which command made the spec, for whoever would edit it: an extension, so that the API's readers (`/docs`) do not see it |
 //! | top level | `x-error-codes` | the `## 错误码列表` rows: `code`, `error`, `status`, `description` |
 //! | top level | `x-error-codes-position` | how many groups precede that section, when it is not last |
 //! | top level | `x-security-position` | how many sections precede `## 认证方式`, when it is not first |
@@ -88,7 +89,10 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
 
     let mut spec = json!({
         "openapi": "3.0.3",
-        "info": {"title": doc.title, "description": note, "version": doc.version.as_ref().map_or(UNSTATED_VERSION, |v| v.value.as_str())},
+        "info": {"title": doc.title, "version": doc.version.as_ref().map_or(UNSTATED_VERSION, |v| v.value.as_str())},
+        // What a spec without `servers` means (OpenAPI 3.0.3: "a Server Object with a url value of
+        // /"), said explicitly: each deployment serves its own copy, so there is no host to name.
+        "servers": [{"url": "/"}],
         "tags": doc.groups().map(|g| json!({"name": g.name})).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
@@ -110,6 +114,9 @@ pub fn to_spec(doc: &Doc, note: &str, diags: &mut Diagnostics) -> Value {
     }
     check_examples(&ops, &spec, diags);
     examples_within_their_enums(&mut spec);
+    if !note.is_empty() {
+        spec["x-generated"] = json!(note);
+    }
     spec
 }
 

@@ -25,6 +25,8 @@ async function main() {
 
     await page.goto(`${base}/docs`, { waitUntil: 'networkidle' });
     await page.waitForSelector('.opblock', { timeout: 30000 });
+    // What the page says about the API as a whole, above the operations.
+    seen.info = (await page.locator('.information-container').textContent()).trim();
     seen.operations = await page.$$eval('.opblock', (blocks) => blocks.map((b) => ({
       method: b.querySelector('.opblock-summary-method')?.textContent.trim(),
       path: b.querySelector('.opblock-summary-path')?.getAttribute('data-path'),
