@@ -9,7 +9,11 @@
 //! - [`s3`]: a throwaway S3-compatible server (moto), a fresh bucket per test, and a proxy that
 //!   takes it away.
 //! - [`http`]: a minimal blocking HTTP client, for tools without an async runtime.
+//! - [`group`]: a process that starts processes of its own (nginx, node and its browser) in a
+//!   process group of its own, stopped as its program wants, then killed whole: nothing the
+//!   harness starts outlives it.
 
+pub mod group;
 pub mod http;
 pub mod nginx;
 pub mod pg;

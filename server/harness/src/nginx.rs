@@ -1,15 +1,18 @@
 //! nginx (Debian's package) as a test's TLS front: a site file run by a throwaway nginx on a
-//! loopback port, its files in a temporary folder, stopped when dropped.
+//! loopback port, its files in a temporary folder, stopped when dropped — its master and its
+//! workers (a process group of their own, [`ProcessGroup`]).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
 
+use crate::group::{ProcessGroup, STOP_GRACE};
+
 /// A running nginx.
 pub struct Nginx {
-    child: Child,
+    master: ProcessGroup,
     pub port: u16,
     dir: tempfile::TempDir,
 }
@@ -41,22 +44,23 @@ impl Nginx {
             );
             std::fs::write(dir.path().join("nginx.conf"), main)?;
             std::fs::write(dir.path().join("site.conf"), site(port))?;
-            let mut child = Command::new(nginx)
-                .arg("-p")
-                .arg(dir.path())
-                .arg("-c")
-                .arg(dir.path().join("nginx.conf"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .context("starting nginx")?;
+            let mut master = ProcessGroup::spawn(
+                Command::new(nginx)
+                    .arg("-p")
+                    .arg(dir.path())
+                    .arg("-c")
+                    .arg(dir.path().join("nginx.conf"))
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            )
+            .context("starting nginx")?;
             let deadline = Instant::now() + Duration::from_secs(20);
             loop {
                 if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Ok(Nginx { child, port, dir });
+                    return Ok(Nginx { master, port, dir });
                 }
-                if let Some(status) = child.try_wait()? {
+                if let Some(status) = master.try_wait()? {
                     let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
                     if log.contains("Address already in use") {
                         break;
@@ -64,7 +68,6 @@ impl Nginx {
                     bail!("nginx exited ({status}):\n{log}");
                 }
                 if Instant::now() > deadline {
-                    let _ = child.kill();
                     bail!("nginx did not listen on {port} within 20 s");
                 }
                 std::thread::sleep(Duration::from_millis(20));
@@ -80,8 +83,30 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// SIGTERM, nginx's fast shutdown: the master ends its workers, waits for them, and exits.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.master.stop(libc::SIGTERM, STOP_GRACE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::tests::{assert_gone, members};
+
+    /// Stopping nginx stops its workers too: none is left listening on the test's port.
+    #[test]
+    fn a_dropped_nginx_leaves_no_worker_behind() {
+        if binary().is_none() {
+            assert!(std::env::var_os("CI").is_none(), "nginx is not installed and CI is set");
+            eprintln!("nginx is not installed: test skipped");
+            return;
+        }
+        let nginx = Nginx::start(|port| format!("server {{ listen 127.0.0.1:{port}; return 200 'up'; }}\n")).unwrap();
+        let (group, port) = (nginx.master.id(), nginx.port);
+        assert!(members(group).len() >= 2, "a master and its worker: {:?}", members(group));
+        drop(nginx);
+        assert_gone(group);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "something still listens on {port}");
     }
 }

@@ -249,11 +249,30 @@ impl Cluster {
         self.bin.join("pgbench")
     }
 
+    /// Stops the postmaster as PostgreSQL wants it stopped — immediate shutdown: it ends its
+    /// backends, waits for them and exits, and `pg_ctl -w` waits for that — then removes the
+    /// folder. If `pg_ctl` cannot stop it, the postmaster is killed, and its backends, which
+    /// watch it, exit on their own.
     fn remove(&self) {
         let mut pg_ctl = pg_command(&self.bin, "pg_ctl");
-        pg_ctl.arg("-D").arg(self.data_dir()).args(["-w", "-m", "immediate", "stop"]);
-        let _ = pg_ctl.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        pg_ctl.arg("-D").arg(self.data_dir()).args(["-w", "-t", "30", "-m", "immediate", "stop"]);
+        let stopped = pg_ctl.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        if !stopped.is_ok_and(|s| s.success()) {
+            self.kill_postmaster();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// SIGKILL to the postmaster named by `postmaster.pid`, if that process still runs in this
+    /// cluster's data folder (a pid alone may have been given to another process since).
+    fn kill_postmaster(&self) {
+        let pid_file = std::fs::read_to_string(self.data_dir().join("postmaster.pid")).unwrap_or_default();
+        let Some(pid) = pid_file.lines().next().and_then(|l| l.trim().parse::<libc::pid_t>().ok()) else { return };
+        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+        if cwd.is_some() && cwd.as_deref().and_then(|c| c.canonicalize().ok()) == self.data_dir().canonicalize().ok() {
+            // SAFETY: signals the process just checked to be this cluster's postmaster.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! An S3-compatible server for tests and the benchmark: moto (PyPI's `moto[server]`, CI pins
-//! it in `.ci/run`) as `moto_server -H 127.0.0.1 -p PORT`, on a free loopback port, killed when
+//! it in `.ci/run`) as `moto_server -H 127.0.0.1 -p PORT`, on a free loopback port, stopped when
 //! dropped. Buckets are made, and listed, through its S3 API (moto takes unsigned requests until
 //! [`Moto::require_credentials`]). Tests take a fresh bucket in the one server their process
 //! shares ([`test_bucket`]), or a server of their own to pause, resume or lock ([`Moto::start`]);
@@ -8,13 +8,14 @@
 use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
 
+use crate::group::{ProcessGroup, STOP_GRACE};
 use crate::http::Request;
 
 /// The keys tests give the server: moto takes any until it is told to check them.
@@ -44,9 +45,9 @@ pub fn available() -> bool {
     false
 }
 
-/// A running `moto_server`.
+/// A running `moto_server` (a process group of its own, in case a version starts helpers).
 pub struct Moto {
-    child: Child,
+    process: ProcessGroup,
     pub port: u16,
     dir: tempfile::TempDir,
 }
@@ -60,20 +61,21 @@ impl Moto {
             let dir = tempfile::Builder::new().prefix("backend-moto-").tempdir()?;
             let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             let log = std::fs::File::create(dir.path().join("moto.log"))?;
-            let child = Command::new(&moto)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone()?)
-                .stderr(log)
-                .spawn()
-                .with_context(|| format!("starting {}", moto.display()))?;
-            let mut server = Moto { child, port, dir };
+            let process = ProcessGroup::spawn(
+                Command::new(&moto)
+                    .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone()?)
+                    .stderr(log),
+            )
+            .with_context(|| format!("starting {}", moto.display()))?;
+            let mut server = Moto { process, port, dir };
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
                 if Request::new("GET", "/moto-api/data.json").send(server.addr()).is_ok_and(|r| r.status == 200) {
                     return Ok(server);
                 }
-                if let Some(status) = server.child.try_wait()? {
+                if let Some(status) = server.process.try_wait()? {
                     if server.log().contains("Address already in use") {
                         break;
                     }
@@ -98,7 +100,7 @@ impl Moto {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.id()
     }
 
     /// Its output so far.
@@ -164,25 +166,19 @@ impl Moto {
     /// SIGSTOP: the process stops answering (connections are still accepted by the kernel and
     /// never answered), as a hung host.
     pub fn pause(&self) {
-        self.signal(libc::SIGSTOP);
+        self.process.signal(libc::SIGSTOP);
     }
 
     /// SIGCONT: it answers again, with everything it held.
     pub fn resume(&self) {
-        self.signal(libc::SIGCONT);
-    }
-
-    fn signal(&self, signal: libc::c_int) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
-        // SAFETY: signals only our own child, which is not reaped before drop.
-        unsafe { libc::kill(pid, signal) };
+        self.process.signal(libc::SIGCONT);
     }
 }
 
 impl Drop for Moto {
+    /// SIGTERM, on which moto exits (its handler); the log folder goes after it.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.process.stop(libc::SIGTERM, STOP_GRACE);
     }
 }
 
@@ -243,7 +239,7 @@ impl Bucket {
     }
 }
 
-/// A fresh bucket in the moto server this process's tests share (started on first use, killed
+/// A fresh bucket in the moto server this process's tests share (started on first use, stopped
 /// when the process exits).
 pub fn test_bucket() -> Bucket {
     use std::sync::LazyLock;
