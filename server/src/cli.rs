@@ -1,17 +1,21 @@
-//! `server`: serves the API (the default), applies migrations, prints the OpenAPI document and
-//! manages users. Settings come from flags, then `BACKEND_…` environment variables, then the
-//! `--config` TOML file, then defaults (see `config.example.toml`).
+//! The command line of `server`: serves the API (the default), applies migrations, prints the
+//! OpenAPI document and manages users. Settings come from flags, then `BACKEND_…` environment
+//! variables, then the `--config` TOML file, then defaults (see `config.example.toml`).
+//!
+//! Both binaries run it: `server` (`src/main.rs`) on the system clock, and the tests'
+//! `server-with-test-clock` (`src/bin/`) on a clock they move.
 
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use server::app::{self, Server, UserError};
-use server::clock::Clock;
-use server::config::Config;
-use server::db::{migrations, Pool};
-use server::logging::{self, RequestUsers};
+
+use crate::app::{self, Server, UserError};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{migrations, Pool};
+use crate::logging::{self, RequestUsers};
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "The back-end server")]
@@ -86,7 +90,8 @@ enum UserCommand {
     List,
 }
 
-fn main() -> ExitCode {
+/// Runs the command the arguments name; `serve` reads the time from `clock`.
+pub fn main(clock: Clock) -> ExitCode {
     fixed_mmap_threshold();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -96,7 +101,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, clock)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("server: {e:#}");
@@ -105,7 +110,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, clock: Clock) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
     if let Some(url) = cli.database {
         config.database = url;
@@ -127,7 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     config.validate()?;
     match command {
-        Command::Serve(_) => serve(config).await,
+        Command::Serve(_) => serve(config, clock).await,
         Command::Migrate { status: true } => {
             let status = migrations::status(&config.database, &config.pool_options()).await?;
             println!(
@@ -171,12 +176,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+async fn serve(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
     let request_users = RequestUsers::default();
     let log = logging::logger(&config, request_users.clone())?;
     std::fs::create_dir_all(&config.upload_dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", config.upload_dir))?;
     let database = redact(&config.database);
-    let (server, admin_password) = Server::start(config, log.clone(), request_users, Clock::from_env()).await?;
+    let (server, admin_password) = Server::start(config, log.clone(), request_users, clock).await?;
     if let Some(password) = admin_password {
         println!("created user admin with password: {password}");
         println!("(shown only this once; change it with `server user passwd admin`)");

@@ -1,21 +1,22 @@
 //! The server's time, in Unix milliseconds: the unit of every time column.
 //!
-//! It is the system clock, unless `BACKEND_TEST_CLOCK_FILE` names a file: then the number of
-//! milliseconds that file holds is added to it, read again on every call. Tests move the
-//! server's time forward that way (`server-harness`: `ServerProcess::advance_clock`) to see a
-//! session idle out or a login window pass without waiting for it. Only times compared with
+//! It is the system clock. Only the tests' binary (`src/bin/server-with-test-clock.rs`) moves it
+//! forward, by an offset it gives [`Clock::offset_by`], to see a session idle out or a login
+//! window pass without waiting for it; `server` itself never does. Only times compared with
 //! stored times move; timeouts and intervals inside the process keep the real clock.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The environment variable that names a test clock's offset file.
-pub const TEST_CLOCK_FILE_VAR: &str = "BACKEND_TEST_CLOCK_FILE";
-
 /// Where the server reads the time.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Clock {
-    offset_file: Option<Arc<Path>>,
+    offset_ms: Option<Arc<dyn Fn() -> i64 + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.offset_ms.is_some() { "Clock(moved)" } else { "Clock(system)" })
+    }
 }
 
 impl Clock {
@@ -24,29 +25,17 @@ impl Clock {
         Clock::default()
     }
 
-    /// The system clock moved forward by what `file` holds (a missing file is no offset).
-    pub fn with_offset_file(file: PathBuf) -> Clock {
-        Clock { offset_file: Some(file.into()) }
-    }
-
-    /// The clock the environment asks for: [`TEST_CLOCK_FILE_VAR`], else the system clock.
-    pub fn from_env() -> Clock {
-        match std::env::var_os(TEST_CLOCK_FILE_VAR) {
-            Some(file) if !file.is_empty() => Clock::with_offset_file(file.into()),
-            _ => Clock::system(),
-        }
+    /// The system clock moved forward by what `offset_ms` answers, asked on every call.
+    pub fn offset_by(offset_ms: impl Fn() -> i64 + Send + Sync + 'static) -> Clock {
+        Clock { offset_ms: Some(Arc::new(offset_ms)) }
     }
 
     pub fn now_ms(&self) -> i64 {
         let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let now = i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX);
-        match &self.offset_file {
+        match &self.offset_ms {
             None => now,
-            // The test writes the file whole (a rename), so a read never sees half a number.
-            Some(file) => {
-                let offset = std::fs::read_to_string(file).ok().and_then(|t| t.trim().parse::<i64>().ok());
-                now.saturating_add(offset.unwrap_or(0))
-            }
+            Some(offset_ms) => now.saturating_add(offset_ms()),
         }
     }
 }
@@ -54,21 +43,4 @@ impl Clock {
 /// A setting in seconds in the clock's unit.
 pub fn secs_to_ms(secs: u64) -> i64 {
     i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_offset_file_moves_the_clock_forward() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("clock");
-        let clock = Clock::with_offset_file(file.clone());
-        let before = Clock::system().now_ms();
-        assert!(clock.now_ms() - before < 60_000, "no file: no offset");
-        std::fs::write(&file, "3600000\n").unwrap();
-        let moved = clock.now_ms() - Clock::system().now_ms();
-        assert!((3_590_000..=3_600_000).contains(&moved), "{moved}");
-    }
 }

@@ -16,7 +16,10 @@ const LISTENING: &str = "listening on http://";
 const METRICS: &str = "metrics on http://";
 /// The line it prints on stdout when it created the first `admin`, before the password.
 const ADMIN_PASSWORD: &str = "created user admin with password: ";
-/// The server's test clock (see its `clock` module): an offset in ms added to the system time.
+/// The binary beside `server` whose clock a test moves (the server's
+/// `src/bin/server-with-test-clock.rs`); `server` itself has no such clock.
+const TEST_CLOCK_BINARY: &str = "server-with-test-clock";
+/// What that binary reads its clock's offset from: a file holding milliseconds to add.
 const TEST_CLOCK_FILE_VAR: &str = "BACKEND_TEST_CLOCK_FILE";
 /// How long a server gets to start, and to stop after SIGTERM before it is killed.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -40,7 +43,8 @@ pub struct Launch {
 
 impl Launch {
     /// The binary at `binary` (in the server's own tests, `env!("CARGO_BIN_EXE_server")`), on a
-    /// new SQLite database and upload folder in a new temporary folder.
+    /// new SQLite database and upload folder in a new temporary folder (see [`Launch::fake_clock`]
+    /// for the binary whose clock a test moves).
     pub fn new(binary: impl Into<PathBuf>) -> Launch {
         let dir = tempfile::Builder::new().prefix("backend-server-").tempdir().expect("creating a temporary folder");
         Launch {
@@ -89,8 +93,16 @@ impl Launch {
     }
 
     /// A clock the test moves forward ([`ServerProcess::advance_clock`]), shared by every
-    /// instance of this launch.
+    /// instance of this launch. It runs `server-with-test-clock`, built beside `server` (cargo
+    /// builds both for the server's tests), instead of the binary given to [`Launch::new`].
     pub fn fake_clock(mut self) -> Self {
+        let binary = self.binary.with_file_name(format!("{TEST_CLOCK_BINARY}{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            binary.is_file(),
+            "fake_clock needs {}, the server with a clock tests move: cargo build -p server --bin {TEST_CLOCK_BINARY}",
+            binary.display()
+        );
+        self.binary = binary;
         let path = self.dir.path().join("clock");
         write_whole(&path, "0").expect("writing the clock file");
         self.clock_file = Some(path);

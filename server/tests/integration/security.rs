@@ -10,8 +10,15 @@
 //! - Tokens: never compared as strings. The request's token is hashed (SHA-256) and looked up by
 //!   that hash in the database; timing the lookup could reveal at most a prefix of a *hash*,
 //!   which says nothing about a token that hashes to it ([`the_database_holds_no_token_or_password`]).
+//!
+//! And the binary people deploy has no test seam: its clock cannot be moved from its environment
+//! ([`the_deployed_binary_has_no_clock_to_move`]).
+
+use std::path::Path;
 
 use serde_json::json;
+use server_harness::http::Request;
+use server_harness::Launch;
 use sha2::Digest as _;
 
 use crate::common::{on_both_databases, DbKind, TestServer};
@@ -137,4 +144,44 @@ async fn unknown_names_take_as_long_as_wrong_passwords() {
     let ratio = unknown.as_secs_f64() / known.as_secs_f64();
     eprintln!("login medians: unknown name {unknown:?}, wrong password {known:?}");
     assert!((0.25..4.0).contains(&ratio), "unknown name {unknown:?} vs wrong password {known:?}");
+}
+
+/// The variable that moves the clock of the tests' binary, `server-with-test-clock`.
+const TEST_CLOCK_FILE_VAR: &str = "BACKEND_TEST_CLOCK_FILE";
+
+/// `server`, the binary people build and deploy, has no clock to move: the variable that moves the
+/// tests' binary's clock changes nothing in its environment, and its name is not in the binary at
+/// all. The tests' binary, run the same way, honours it: the test tells them apart.
+///
+/// `CARGO_BIN_EXE_server` is the target `cargo build --release -p server` and `cargo run -p
+/// server` build, with the same features (the crate has none), in the debug profile. Which code is
+/// in which binary is decided by the target, not by the profile, so this build shows what the
+/// release one holds without a release build in the suite.
+#[test]
+fn the_deployed_binary_has_no_clock_to_move() {
+    let deployed = Path::new(env!("CARGO_BIN_EXE_server"));
+    let for_tests = Path::new(env!("CARGO_BIN_EXE_server-with-test-clock"));
+    let holds_the_name = |binary: &Path| {
+        let bytes = std::fs::read(binary).unwrap();
+        String::from_utf8_lossy(&bytes).contains(TEST_CLOCK_FILE_VAR)
+    };
+    assert!(!holds_the_name(deployed), "{} holds {TEST_CLOCK_FILE_VAR}", deployed.display());
+    assert!(holds_the_name(for_tests), "{} does not hold {TEST_CLOCK_FILE_VAR}", for_tests.display());
+    assert_eq!(hola_after_moving_the_clock_file(deployed), 200, "the deployed binary moved its clock");
+    assert_eq!(hola_after_moving_the_clock_file(for_tests), 401, "the tests' binary did not move its clock");
+}
+
+/// Starts `binary` with [`TEST_CLOCK_FILE_VAR`] naming a file, logs in as the first admin, writes
+/// 16 minutes into the file (past the default `session_idle_secs`, 15 minutes): the status of
+/// `GET /hola` with the session then.
+fn hola_after_moving_the_clock_file(binary: &Path) -> u16 {
+    let launch = Launch::new(binary);
+    let file = launch.dir().join("clock-offset");
+    std::fs::write(&file, "0").unwrap();
+    let server = launch.var(TEST_CLOCK_FILE_VAR, file.display()).start().unwrap_or_else(|e| panic!("{e:#}"));
+    let password = server.admin_password.clone().expect("the first start prints the admin password");
+    let token = server.login("admin", &password).unwrap();
+    std::fs::write(&file, (16 * 60 * 1000).to_string()).unwrap();
+    let hola = Request::new("GET", "/backend/api/v1/hola").header("x-auth-token", token).send(server.addr).unwrap();
+    hola.status
 }
