@@ -1,6 +1,6 @@
 //! The API as its consumers meet it before they call it: the committed spec at `/openapi.json`,
 //! byte for byte, and the reference page at `/docs` with every file it loads, all public and
-//! served from the binary. (A real browser uses the page in `server/tests/browser.rs`.)
+//! served from the binary. (A real browser uses the page in `server/tests/integration/browser/reference-page.cjs`.)
 
 use server_harness::group::output_within;
 
