@@ -33,13 +33,13 @@ impl Server {
         request_users: RequestUsers,
         clock: Clock,
     ) -> anyhow::Result<(Server, Option<String>)> {
-        let bind: SocketAddr = config.bind.parse().context("bind address")?;
+        let bind = config.bind;
         std::fs::create_dir_all(&config.upload_dir)
             .with_context(|| format!("creating the upload folder {}", config.upload_dir))?;
         let pool = config.open_database().await?;
         // A store that cannot serve (a missing bucket, refused credentials, no answer) stops the
         // start with what is wrong, rather than failing every upload later.
-        let uploads = crate::uploads::Store::open(&config.upload_settings()?)?;
+        let uploads = crate::uploads::Store::open(&config.upload_settings())?;
         uploads.check().await.map_err(|why| anyhow::anyhow!("upload store: {why}"))?;
         let admin_password = ensure_admin(&pool).await?;
         let api = backend_api::api_description::<BackendImpl>()
@@ -68,7 +68,7 @@ impl Server {
                 usize::try_from(config.password_check_queue).unwrap_or(usize::MAX),
             ),
             login_buckets: login_buckets.clone(),
-            trusted_proxies: config.trusted_proxies()?,
+            trusted_proxies: config.trusted_proxies.clone(),
             uploads,
         });
         let http = ServerBuilder::new(api, context, log.clone())
@@ -79,9 +79,9 @@ impl Server {
             .accept_request_id_header(true)
             .start()
             .map_err(|e| anyhow::anyhow!("starting the HTTP server on {bind}: {e}"))?;
-        let metrics = match config.metrics_bind.as_str() {
-            "" => None,
-            bind => Some(crate::metrics::serve(bind.parse().context("metrics_bind")?, pool.clone(), &log)?),
+        let metrics = match config.metrics_bind {
+            None => None,
+            Some(bind) => Some(crate::metrics::serve(bind, pool.clone(), &log)?),
         };
         let housekeeping = crate::housekeeping::start(pool.clone(), config, clock, login_buckets, log);
         Ok((Server { http, pool, housekeeping, metrics }, admin_password))

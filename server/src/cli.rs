@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, Server, UserError};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{parse, Config};
 use crate::db::{migrations, Pool};
 use crate::logging::{self, RequestUsers};
 
@@ -112,32 +112,32 @@ pub fn main(clock: Clock) -> ExitCode {
 
 async fn run(cli: Cli, clock: Clock) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
-    if let Some(url) = cli.database {
-        config.database = url;
+    // A flag's value is read by its setting's own parser, as the file's and the environment's are.
+    if let Some(url) = &cli.database {
+        config.database = parse::database(url)?;
     }
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     if let Command::Serve(args) = &command {
         if let Some(v) = &args.bind {
-            config.bind = v.clone();
+            config.bind = parse::bind(v)?;
         }
         if let Some(v) = &args.upload_dir {
             config.upload_dir = v.clone();
         }
         if let Some(v) = &args.upload_store {
-            config.upload_store = v.clone();
+            config.upload_store = parse::upload_store(v)?;
         }
         if let Some(v) = &args.public_url {
-            config.public_url = v.clone();
+            config.public_url = parse::public_url(v)?;
         }
     }
-    config.validate()?;
     match command {
         Command::Serve(_) => serve(config, clock).await,
         Command::Migrate { status: true } => {
             let status = migrations::status(&config.database, &config.pool_options()).await?;
             println!(
                 "{}: {} applied, {} pending",
-                redact(&config.database),
+                redact(config.database.as_str()),
                 status.applied.len(),
                 status.pending.len()
             );
@@ -155,14 +155,14 @@ async fn run(cli: Cli, clock: Clock) -> anyhow::Result<ExitCode> {
                 println!("applied  {name}");
             }
             match applied.len() {
-                0 => println!("{}: the schema is current; nothing to apply", redact(&config.database)),
-                n => println!("{}: {n} migration(s) applied; the schema is current", redact(&config.database)),
+                0 => println!("{}: the schema is current; nothing to apply", redact(config.database.as_str())),
+                n => println!("{}: {n} migration(s) applied; the schema is current", redact(config.database.as_str())),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { out } => {
             let bytes = Pool::backup(&config.database, &config.pool_options(), &out).await?;
-            println!("backed up {} into {} ({bytes} bytes)", redact(&config.database), out.display());
+            println!("backed up {} into {} ({bytes} bytes)", redact(config.database.as_str()), out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {
@@ -180,7 +180,7 @@ async fn serve(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
     let request_users = RequestUsers::default();
     let log = logging::logger(&config, request_users.clone())?;
     std::fs::create_dir_all(&config.upload_dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", config.upload_dir))?;
-    let database = redact(&config.database);
+    let database = redact(config.database.as_str());
     let (server, admin_password) = Server::start(config, log.clone(), request_users, clock).await?;
     if let Some(password) = admin_password {
         println!("created user admin with password: {password}");

@@ -55,6 +55,16 @@ impl FromStr for Network {
     }
 }
 
+/// As written in `trusted_proxies`: the address alone when the block is one address.
+impl fmt::Display for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.base, self.prefix) {
+            (IpAddr::V4(_), 32) | (IpAddr::V6(_), 128) => write!(f, "{}", self.base),
+            (base, prefix) => write!(f, "{base}/{prefix}"),
+        }
+    }
+}
+
 /// The client a login limit is kept for: an IPv4 address or an IPv6 /64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientKey(IpAddr);
@@ -144,6 +154,9 @@ mod tests {
         assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
         for bad in ["10.0.0.0/33", "localhost", "10.0.0.0/x", "::/129", ""] {
             assert!(bad.parse::<Network>().is_err(), "{bad:?}");
+        }
+        for written in ["10.0.0.0/8", "127.0.0.1", "fd00::/8", "::1"] {
+            assert_eq!(written.parse::<Network>().unwrap().to_string(), written, "written back as it was");
         }
     }
 

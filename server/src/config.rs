@@ -3,25 +3,40 @@
 //! Precedence: command-line flags > environment > config file > defaults. The environment name
 //! of a key is `BACKEND_` + the key in upper case (`session_idle_secs` → `BACKEND_SESSION_IDLE_SECS`).
 //! `config.example.toml` beside `Cargo.toml` lists every key with its default.
+//!
+//! A setting written as text but used as something else (an address, a URL, a list of networks,
+//! the upload store…) is parsed as it is read ([`parse`]): its field holds the parsed value.
 
+pub mod parse;
+
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
+use crate::clients::Network;
+use crate::db::postgres::tls::SslMode;
+use crate::db::DatabaseUrl;
+use crate::uploads::Location;
+use parse::serde_text;
+
 /// Every setting of the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
-    pub database: String,
+    #[serde(deserialize_with = "serde_text::database", serialize_with = "serde_text::display")]
+    pub database: DatabaseUrl,
     /// Address the HTTP server listens on.
-    pub bind: String,
+    #[serde(deserialize_with = "serde_text::bind", serialize_with = "serde_text::display")]
+    pub bind: SocketAddr,
     /// Folder of uploaded files (the local store); with S3, where uploads wait while they arrive.
     pub upload_dir: String,
     /// Where uploads are kept: empty for the local folder `upload_dir`, or `s3://BUCKET/PREFIX`.
-    pub upload_store: String,
+    #[serde(deserialize_with = "serde_text::upload_store", serialize_with = "serde_text::display")]
+    pub upload_store: Location,
     /// How long one request to the upload store may take before the client gets 503.
     pub upload_store_timeout_secs: u64,
     /// S3: the endpoint, e.g. `http://127.0.0.1:9000`; empty: `AWS_ENDPOINT_URL_S3`, else
@@ -40,11 +55,13 @@ pub struct Config {
     /// URL path prefix of stored uploads: an upload's `uri` is this + its name.
     pub upload_url_prefix: String,
     /// Base URL clients reach the server at; `https://…` makes the session cookie `Secure`.
-    pub public_url: String,
+    #[serde(deserialize_with = "serde_text::public_url", serialize_with = "serde_text::display")]
+    pub public_url: PublicUrl,
     /// `terminal` (human-readable) or `json` (bunyan).
     pub log_format: LogFormat,
     /// trace, debug, info, warn, error or critical.
-    pub log_level: String,
+    #[serde(deserialize_with = "serde_text::log_level", serialize_with = "serde_text::level")]
+    pub log_level: slog::Level,
     /// Largest accepted request body, in bytes.
     pub request_body_max_bytes: u64,
     /// Name of the session cookie.
@@ -71,7 +88,8 @@ pub struct Config {
     pub login_burst: u32,
     /// Proxies trusted to name the client in `X-Forwarded-For`: addresses or CIDR blocks
     /// (`10.0.0.0/8`). From any other peer the header is ignored.
-    pub trusted_proxies: Vec<String>,
+    #[serde(deserialize_with = "serde_text::trusted_proxies", serialize_with = "serde_text::each")]
+    pub trusted_proxies: Vec<Network>,
     /// Connections in the pool.
     pub db_pool_size: u32,
     /// PostgreSQL: connections, besides the pool, that many requests' reads share at once.
@@ -82,13 +100,15 @@ pub struct Config {
     pub sqlite_busy_timeout_ms: u64,
     /// PostgreSQL: libpq's `sslmode` — disable, prefer, require, verify-ca or verify-full. An
     /// `sslmode` in the database URL beats it.
-    pub db_sslmode: String,
+    #[serde(deserialize_with = "serde_text::db_sslmode", serialize_with = "serde_text::sslmode")]
+    pub db_sslmode: SslMode,
     /// PostgreSQL: the PEM file of the CA certificates `verify-ca` and `verify-full` trust (also
     /// makes `require` check the chain). An `sslrootcert` in the database URL beats it.
     pub db_sslrootcert: String,
     /// Where to serve Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9100`; empty: none. An
     /// address of its own, so that metrics are never public by accident.
-    pub metrics_bind: String,
+    #[serde(deserialize_with = "serde_text::metrics_bind", serialize_with = "serde_text::optional")]
+    pub metrics_bind: Option<SocketAddr>,
     /// Apply pending migrations when a command opens the database. Off: a schema behind this
     /// binary stops it, and `server migrate` (run by a role that may alter tables) applies them.
     pub migrate_on_start: bool,
@@ -105,6 +125,40 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// `public_url`, read: the base URL clients reach the server at, and whether it is https.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    text: String,
+    secure: bool,
+}
+
+impl PublicUrl {
+    /// The URL without a trailing `/`, for a path to follow.
+    pub fn base(&self) -> &str {
+        self.text.trim_end_matches('/')
+    }
+
+    /// `https://…`: the session cookie is `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.secure
+    }
+}
+
+impl std::str::FromStr for PublicUrl {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<PublicUrl> {
+        parse::public_url(text)
+    }
+}
+
+/// As written.
+impl std::fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -115,10 +169,10 @@ pub enum LogFormat {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            database: "sqlite://data/backend.db".to_owned(),
-            bind: "127.0.0.1:8080".to_owned(),
+            database: parse::database("sqlite://data/backend.db").expect("the default database URL"),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             upload_dir: "data/uploads".to_owned(),
-            upload_store: String::new(),
+            upload_store: Location::Local,
             upload_store_timeout_secs: 5,
             s3_endpoint: String::new(),
             s3_region: String::new(),
@@ -127,9 +181,9 @@ impl Default for Config {
             s3_session_token: Secret::default(),
             upload_max_bytes: 10 * 1024 * 1024,
             upload_url_prefix: "/uploads/".to_owned(),
-            public_url: "http://127.0.0.1:8080".to_owned(),
+            public_url: parse::public_url("http://127.0.0.1:8080").expect("the default public URL"),
             log_format: LogFormat::Terminal,
-            log_level: "info".to_owned(),
+            log_level: slog::Level::Info,
             request_body_max_bytes: 64 * 1024,
             cookie_name: backend_api::SESSION_COOKIE.to_owned(),
             session_idle_secs: 900,
@@ -147,9 +201,9 @@ impl Default for Config {
             db_read_connections: 1,
             db_timeout_secs: 3,
             sqlite_busy_timeout_ms: 5000,
-            db_sslmode: "prefer".to_owned(),
+            db_sslmode: SslMode::Prefer,
             db_sslrootcert: String::new(),
-            metrics_bind: String::new(),
+            metrics_bind: None,
             migrate_on_start: true,
         }
     }
@@ -208,9 +262,9 @@ impl Config {
     }
 
     /// Where and how uploads are stored.
-    pub fn upload_settings(&self) -> anyhow::Result<crate::uploads::Settings> {
-        Ok(crate::uploads::Settings {
-            location: crate::uploads::Location::parse(&self.upload_store)?,
+    pub fn upload_settings(&self) -> crate::uploads::Settings {
+        crate::uploads::Settings {
+            location: self.upload_store.clone(),
             dir: self.upload_dir.clone().into(),
             timeout: Duration::from_secs(self.upload_store_timeout_secs),
             s3: crate::uploads::S3Settings {
@@ -220,29 +274,17 @@ impl Config {
                 secret_access_key: self.s3_secret_access_key.0.trim().to_owned(),
                 session_token: self.s3_session_token.0.trim().to_owned(),
             },
-        })
+        }
     }
 
-    pub fn validate(&self) -> anyhow::Result<()> {
-        crate::db::Backend::of_url(&self.database)?;
-        self.bind.parse::<std::net::SocketAddr>().with_context(|| format!("bind {:?}: expected IP:PORT", self.bind))?;
-        if !self.metrics_bind.is_empty() {
-            self.metrics_bind.parse::<std::net::SocketAddr>().with_context(|| {
-                format!("metrics_bind {:?}: expected IP:PORT, or empty for none", self.metrics_bind)
-            })?;
-        }
-        anyhow::ensure!(
-            self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
-            "public_url {:?}: expected http://… or https://…",
-            self.public_url
-        );
+    /// What parsing each setting alone cannot check (the parsed ones were checked as read).
+    fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.upload_url_prefix.starts_with('/') && self.upload_url_prefix.ends_with('/'),
             "upload_url_prefix {:?}: expected a path that starts and ends with '/'",
             self.upload_url_prefix
         );
         anyhow::ensure!(self.upload_max_bytes >= 1, "upload_max_bytes must be at least 1");
-        crate::uploads::Location::parse(&self.upload_store)?;
         anyhow::ensure!(self.upload_store_timeout_secs >= 1, "upload_store_timeout_secs must be at least 1");
         anyhow::ensure!(self.sessions_per_user >= 1, "sessions_per_user must be at least 1");
         anyhow::ensure!(self.db_pool_size >= 1, "db_pool_size must be at least 1");
@@ -253,27 +295,7 @@ impl Config {
             "cookie_name {:?}: use letters, digits, '_', '-' or '.'",
             self.cookie_name
         );
-        self.log_level()?;
-        crate::db::postgres::tls::SslMode::parse(&self.db_sslmode).context("db_sslmode")?;
-        self.trusted_proxies()?;
         Ok(())
-    }
-
-    /// `log_level` as slog's level.
-    pub fn log_level(&self) -> anyhow::Result<slog::Level> {
-        self.log_level.parse::<slog::Level>().map_err(|()| {
-            anyhow::anyhow!("log_level {:?}: expected trace, debug, info, warn, error or critical", self.log_level)
-        })
-    }
-
-    /// `trusted_proxies`, parsed.
-    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<crate::clients::Network>> {
-        self.trusted_proxies
-            .iter()
-            .map(|p| {
-                p.parse().map_err(|e| anyhow::anyhow!("trusted_proxies: {p:?} is not an address or CIDR block: {e}"))
-            })
-            .collect()
     }
 
     /// How many password checks run at once: `password_checks`, or half the cores.
@@ -285,7 +307,7 @@ impl Config {
     }
 
     pub fn secure_cookie(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url.is_https()
     }
 
     /// Brings the database's schema to this binary's, or — with `migrate_on_start` off — checks
@@ -306,7 +328,7 @@ impl Config {
             read_connections: self.db_read_connections,
             connection_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
             sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
-            sslmode: self.db_sslmode.clone(),
+            sslmode: self.db_sslmode,
             sslrootcert: self.db_sslrootcert.clone(),
         }
     }
@@ -323,7 +345,7 @@ mod tests {
         std::fs::write(&path, "bind = \"127.0.0.1:9000\"\nsession_idle_secs = 60\n").unwrap();
         let env = |k: &str| (k == "BACKEND_SESSION_IDLE_SECS").then(|| "30".to_owned());
         let c = Config::load(Some(&path), env).unwrap();
-        assert_eq!((c.bind.as_str(), c.session_idle_secs), ("127.0.0.1:9000", 30));
+        assert_eq!((c.bind.to_string().as_str(), c.session_idle_secs), ("127.0.0.1:9000", 30));
         assert_eq!(c.database, Config::default().database);
     }
 
@@ -355,7 +377,7 @@ mod tests {
             Some(value.to_owned())
         };
         let c = Config::load(Some(&path), aws).unwrap();
-        let s3 = c.upload_settings().unwrap().s3;
+        let s3 = c.upload_settings().s3;
         assert_eq!((s3.endpoint.as_str(), s3.region.as_str()), ("http://127.0.0.1:9000", "eu-west-3"));
         assert_eq!((s3.access_key_id.as_str(), s3.secret_access_key.as_str()), ("AKIDEXAMPLE", "wJalrXUtnFEMI-secret"));
         assert_eq!(s3.session_token, "FwoGZXIv-token");
@@ -364,6 +386,52 @@ mod tests {
         }
         let e = Config::load(None, |k| (k == "BACKEND_UPLOAD_STORE").then(|| "/srv/uploads".into())).unwrap_err();
         assert!(format!("{e:#}").contains("s3://BUCKET/PREFIX"), "{e:#}");
+    }
+
+    /// Each setting that is parsed is refused, from the file and from the environment, with a
+    /// message naming it and what it expects; accepted, its field holds the parsed value.
+    #[test]
+    fn parsed_settings_are_read_once_and_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let cases = [
+            ("database", "\"mysql://x\"", "database URL \"mysql://x\": expected sqlite://PATH or postgres://…"),
+            ("bind", "\"localhost:80\"", "bind \"localhost:80\": expected IP:PORT"),
+            ("metrics_bind", "\"9100\"", "metrics_bind \"9100\": expected IP:PORT, or empty for none"),
+            ("upload_store", "\"/srv/uploads\"", "upload_store \"/srv/uploads\": expected empty"),
+            ("public_url", "\"example.com\"", "public_url \"example.com\": expected http://… or https://…"),
+            ("log_level", "\"loud\"", "log_level \"loud\": expected trace, debug, info, warn, error or critical"),
+            ("db_sslmode", "\"allow\"", "db_sslmode: sslmode \"allow\": expected disable, prefer"),
+            ("trusted_proxies", "[\"10.0.0.0/8\", \"proxy\"]", "trusted_proxies: \"proxy\" is not an address"),
+        ];
+        for (key, value, message) in cases {
+            std::fs::write(&path, format!("{key} = {value}\n")).unwrap();
+            let e = format!("{:#}", Config::load(Some(&path), |_| None).unwrap_err());
+            assert!(e.contains(message), "{key} in the file: {e}");
+            let var = format!("BACKEND_{}", key.to_ascii_uppercase());
+            let text = value.replace(['"', '[', ']'], "");
+            let e = format!("{:#}", Config::load(None, |k| (k == var).then(|| text.clone())).unwrap_err());
+            assert!(e.contains(message), "{var}: {e}");
+        }
+        std::fs::write(
+            &path,
+            "database = \"postgres://u@db/backend\"\nbind = \"[::1]:8081\"\nmetrics_bind = \"127.0.0.1:9100\"\n\
+             upload_store = \"s3://shots/img\"\npublic_url = \"https://admin.example.com/\"\n\
+             log_level = \"warning\"\ndb_sslmode = \"verify-full\"\n",
+        )
+        .unwrap();
+        let env = |k: &str| (k == "BACKEND_TRUSTED_PROXIES").then(|| "127.0.0.1, 10.0.0.0/8".to_owned());
+        let c = Config::load(Some(&path), env).unwrap();
+        assert_eq!(c.database.backend(), crate::db::Backend::Postgres);
+        assert_eq!((c.bind, c.metrics_bind), ("[::1]:8081".parse().unwrap(), Some("127.0.0.1:9100".parse().unwrap())));
+        assert_eq!(c.upload_store, Location::S3 { bucket: "shots".into(), prefix: "img".into() });
+        assert_eq!((c.public_url.base(), c.secure_cookie()), ("https://admin.example.com", true));
+        assert_eq!((c.log_level, c.db_sslmode), (slog::Level::Warning, SslMode::VerifyFull));
+        let proxies: Vec<Network> = vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        assert_eq!(c.trusted_proxies, proxies);
+        // Written back, it reads the same: what the tests' servers are configured with.
+        let again: Config = toml::from_str(&toml::to_string(&c).unwrap()).unwrap();
+        assert_eq!(again, c);
     }
 
     #[test]

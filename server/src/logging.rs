@@ -127,7 +127,7 @@ impl<W: Write> Drop for WholeLines<W> {
 
 /// The server's logger, as the configuration asks for it.
 pub fn logger(config: &Config, users: RequestUsers) -> anyhow::Result<Logger> {
-    let level = config.log_level()?;
+    let level = config.log_level;
     let format: Box<dyn Drain<Ok = (), Err = slog::Never> + Send> = match config.log_format {
         // Plain text, no colours, also on a terminal: a terminal that stops reading (scrolled
         // back, paused with Ctrl-S) must not stop the requests, and only the writer thread

@@ -10,7 +10,7 @@ use diesel::migration::{Migration, MigrationSource};
 use diesel_async::AsyncMigrationHarness;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
-use super::{postgres, sqlite, Backend, PoolOptions};
+use super::{postgres, sqlite, Backend, DatabaseUrl, PoolOptions};
 
 /// What a database holds of this binary's migrations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,11 +54,12 @@ pub fn latest(backend: Backend) -> String {
 /// Runs `f` with a migration harness on a connection of its own to `url`.
 /// (The harness blocks its thread while it works: it needs tokio's multi-thread runtime.)
 async fn with_harness<T>(
-    url: &str,
+    url: &DatabaseUrl,
     options: &PoolOptions,
     f: impl FnOnce(&mut dyn Harness) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    match Backend::of_url(url)? {
+    let (backend, url) = (url.backend(), url.as_str());
+    match backend {
         Backend::Sqlite => f(&mut AsyncMigrationHarness::new(sqlite::migration_connection(url, options).await?)),
         Backend::Postgres => f(&mut AsyncMigrationHarness::new(postgres::migration_connection(url, options).await?)),
     }
@@ -102,17 +103,17 @@ harness_for!(sqlite::Conn, diesel::sqlite::Sqlite, sqlite::MIGRATIONS);
 harness_for!(postgres::Conn, diesel::pg::Pg, postgres::MIGRATIONS);
 
 /// Applies the pending migrations; their names, oldest first.
-pub async fn migrate(url: &str, options: &PoolOptions) -> anyhow::Result<Vec<String>> {
+pub async fn migrate(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<Vec<String>> {
     with_harness(url, options, |h| h.run_pending()).await.context("migrating the database")
 }
 
 /// Which migrations are applied and which pending.
-pub async fn status(url: &str, options: &PoolOptions) -> anyhow::Result<Status> {
+pub async fn status(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<Status> {
     with_harness(url, options, |h| h.status()).await.context("reading the database's migrations")
 }
 
 /// Stops a start on a schema behind this binary, saying what to run.
-pub async fn require_current(url: &str, options: &PoolOptions) -> anyhow::Result<()> {
+pub async fn require_current(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<()> {
     let status = status(url, options).await?;
     anyhow::ensure!(
         status.pending.is_empty(),

@@ -105,7 +105,7 @@ pub struct PoolOptions {
     pub sqlite_busy_timeout: Duration,
     /// PostgreSQL only: libpq's `sslmode` and `sslrootcert`, unless the URL gives its own
     /// (`postgres::tls`).
-    pub sslmode: String,
+    pub sslmode: postgres::tls::SslMode,
     pub sslrootcert: String,
 }
 
@@ -121,18 +121,18 @@ pub enum Pool {
 impl Pool {
     /// The pool for `url` (creating the SQLite file's folder). It connects on first use, and
     /// does not migrate: see [`migrations`].
-    pub fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
-        match Backend::of_url(url)? {
-            Backend::Sqlite => sqlite::connect(url, options),
-            Backend::Postgres => postgres::connect(url, options),
+    pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<Pool> {
+        match url.backend {
+            Backend::Sqlite => sqlite::connect(&url.url, options),
+            Backend::Postgres => postgres::connect(&url.url, options),
         }
     }
 
     /// A consistent copy of the database at `url` into the new file `out`; its size. SQLite
     /// only: a PostgreSQL database is copied with its own tools (`pg_dump`, docs/deploy.md).
-    pub async fn backup(url: &str, options: &PoolOptions, out: &std::path::Path) -> anyhow::Result<u64> {
-        match Backend::of_url(url)? {
-            Backend::Sqlite => sqlite::backup(url, options, out).await,
+    pub async fn backup(url: &DatabaseUrl, options: &PoolOptions, out: &std::path::Path) -> anyhow::Result<u64> {
+        match url.backend {
+            Backend::Sqlite => sqlite::backup(&url.url, options, out).await,
             Backend::Postgres => anyhow::bail!(
                 "`server backup` copies a SQLite database; for PostgreSQL use its own tools: \
                  pg_dump --format=custom --file {} '<the database URL>' (docs/deploy.md)",
@@ -235,14 +235,45 @@ pub enum Backend {
     Postgres,
 }
 
-impl Backend {
-    pub fn of_url(url: &str) -> anyhow::Result<Backend> {
-        if url.starts_with("sqlite://") {
-            Ok(Backend::Sqlite)
+/// A database URL, and the backend it names: the setting `database`, read once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    /// `sqlite://PATH`, or `postgres://…` (also `postgresql://…`).
+    pub fn parse(url: &str) -> anyhow::Result<DatabaseUrl> {
+        let backend = if url.starts_with("sqlite://") {
+            Backend::Sqlite
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
+            Backend::Postgres
         } else {
             anyhow::bail!("database URL {url:?}: expected sqlite://PATH or postgres://…")
-        }
+        };
+        Ok(DatabaseUrl { url: url.to_owned(), backend })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = anyhow::Error;
+
+    fn from_str(url: &str) -> anyhow::Result<DatabaseUrl> {
+        DatabaseUrl::parse(url)
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
     }
 }

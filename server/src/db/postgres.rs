@@ -161,7 +161,7 @@ pub async fn establish(connector: &Connector) -> diesel::ConnectionResult<Conn> 
 
 /// How to reach the database at `url` with the pool's TLS settings.
 fn connector(url: &str, options: &PoolOptions) -> anyhow::Result<Arc<Connector>> {
-    Ok(Arc::new(Connector::new(&with_tcp_timeouts(url), &options.sslmode, &options.sslrootcert)?))
+    Ok(Arc::new(Connector::new(&with_tcp_timeouts(url), options.sslmode, &options.sslrootcert)?))
 }
 
 /// The pool and the shared read connections for `url`; connections open on first use.
@@ -199,7 +199,7 @@ mod tests {
             return None;
         }
         let url = tokio::task::spawn_blocking(server_harness::pg::test_database).await.unwrap();
-        let connector = Connector::new(&url, "disable", "").unwrap();
+        let connector = Connector::new(&url, tls::SslMode::Disable, "").unwrap();
         let mut conn = establish(&connector).await.unwrap();
         conn.batch_execute("CREATE TABLE t (id int PRIMARY KEY)").await.unwrap();
         Some((conn, establish(&connector).await.unwrap()))

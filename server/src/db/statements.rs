@@ -23,7 +23,7 @@ fn one_connection() -> PoolOptions {
         read_connections: 1,
         connection_timeout: std::time::Duration::from_secs(5),
         sqlite_busy_timeout: std::time::Duration::from_secs(5),
-        sslmode: "prefer".to_owned(),
+        sslmode: super::postgres::tls::SslMode::Prefer,
         sslrootcert: String::new(),
     }
 }
@@ -35,6 +35,7 @@ async fn pool_with_alice() -> Option<(Pool, i64)> {
         return None;
     }
     let url = tokio::task::spawn_blocking(server_harness::pg::test_database).await.unwrap();
+    let url = url.parse().unwrap();
     super::migrations::migrate(&url, &one_connection()).await.unwrap();
     let pool = Pool::connect(&url, &one_connection()).unwrap();
     let alice = NewUser { name: "alice", password_hash: "-", role: 0, perm: 0, created_at: 0, updated_at: 0 };

@@ -160,7 +160,7 @@ async fn upload(rqctx: &Ctx, content_type: Option<&str>, stream: &mut Stream) ->
     db!(write: &rqctx.context().pool, oplog::append(&op)).map_err(|e| db_failure(&rqctx.log, e))?;
     crate::metrics::upload(size);
     let uri = format!("{}{name}", config.upload_url_prefix);
-    let full_uri = format!("{}{uri}", config.public_url.trim_end_matches('/'));
+    let full_uri = format!("{}{uri}", config.public_url.base());
     Ok(PostUploadResponse { code: 0, msg: "ok".to_owned(), error: String::new(), uri, full_uri })
 }
 

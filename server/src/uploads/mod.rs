@@ -121,6 +121,25 @@ impl Location {
     }
 }
 
+impl std::str::FromStr for Location {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<Location> {
+        Location::parse(text)
+    }
+}
+
+/// As `upload_store` is written: empty, or `s3://BUCKET/PREFIX`.
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Local => Ok(()),
+            Location::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            Location::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
 /// How to reach an S3-compatible store: the settings, else the standard `AWS_*` variables.
 #[derive(Clone, Default)]
 pub struct S3Settings {
@@ -318,6 +337,9 @@ mod tests {
         assert_eq!(Location::parse("s3://my-bucket").unwrap(), s3("my-bucket", ""));
         assert_eq!(Location::parse("s3://my-bucket/").unwrap(), s3("my-bucket", ""));
         assert_eq!(Location::parse("s3://my.bucket/img/2024/").unwrap(), s3("my.bucket", "img/2024"));
+        for written in ["", "s3://my-bucket", "s3://my.bucket/img/2024"] {
+            assert_eq!(Location::parse(written).unwrap().to_string(), written, "written back as it was");
+        }
         for bad in [
             "/srv/uploads",
             "s3://",

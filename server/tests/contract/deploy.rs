@@ -59,12 +59,12 @@ async fn the_contract_holds_through_nginx_in_front_of_two_instances() {
     for flow in ["user operations", "every operation"] {
         let launch = tokio::task::block_in_place(|| {
             common::launch(DbKind::Postgres, |c| {
-                c.public_url = "https://localhost".to_owned();
+                c.public_url = "https://localhost".parse().unwrap();
                 c.login_max_failures = 2;
                 // What docs/deploy.md says to set behind this site.
-                c.trusted_proxies = vec!["127.0.0.1".to_owned()];
+                c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
                 c.log_format = server::config::LogFormat::Json;
-                c.log_level = "info".to_owned();
+                c.log_level = "info".parse().unwrap();
             })
         });
         let mut a = TestServer::from_launch(launch).await;

@@ -64,7 +64,7 @@ async fn login_returns_the_user_and_one_token_as_cookie_and_header(db: DbKind) {
 
 async fn cookie_is_secure_when_the_public_url_is_https(db: DbKind) {
     let s = TestServer::start(db, |c| {
-        c.public_url = "https://admin.example.com".into();
+        c.public_url = "https://admin.example.com".parse().unwrap();
         c.cookie_name = "sid".into();
     })
     .await;

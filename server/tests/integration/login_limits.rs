@@ -95,7 +95,7 @@ async fn an_address_over_its_rate_is_refused_before_any_password_work(db: DbKind
 
 async fn x_forwarded_for_names_the_client_only_from_a_trusted_proxy(db: DbKind) {
     let s = TestServer::start(db, |c| {
-        c.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
         c.login_burst = 2;
         c.login_rate_per_minute = 1;
     })

@@ -10,7 +10,7 @@ use crate::common::{expect_ok, DbKind, TestServer};
 async fn every_line_is_json_with_no_key_twice_and_no_line_per_connection() {
     let mut s = TestServer::start(DbKind::Sqlite, |c| {
         c.log_format = server::config::LogFormat::Json;
-        c.log_level = "info".to_owned();
+        c.log_level = "info".parse().unwrap();
     })
     .await;
     s.add_user("alice", "alice-password").await;
@@ -35,7 +35,7 @@ async fn every_line_is_json_with_no_key_twice_and_no_line_per_connection() {
 async fn a_request_id_from_the_client_is_kept_or_replaced() {
     let mut s = TestServer::start(DbKind::Sqlite, |c| {
         c.log_format = server::config::LogFormat::Json;
-        c.log_level = "info".to_owned();
+        c.log_level = "info".parse().unwrap();
     })
     .await;
     let hola = |id: &str| s.client.get(s.url("hola")).header("x-request-id", id.to_owned()).send();

@@ -7,7 +7,7 @@ use crate::common::{expect_error, expect_ok, DbKind, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_what_the_server_does_on_their_own_address() {
-    let s = TestServer::start(DbKind::Sqlite, |c| c.metrics_bind = "127.0.0.1:0".to_owned()).await;
+    let s = TestServer::start(DbKind::Sqlite, |c| c.metrics_bind = Some("127.0.0.1:0".parse().unwrap())).await;
     let metrics = s.process().metrics_addr().expect("the server says where its metrics are");
     assert_ne!(metrics.port(), s.process().addr.port());
     // Not on the API's address.

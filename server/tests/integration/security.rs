@@ -27,7 +27,7 @@ on_both_databases!(passwords_and_tokens_never_reach_the_log, the_database_holds_
 
 async fn passwords_and_tokens_never_reach_the_log(db: DbKind) {
     // Debug level: the most the server can be asked to say short of trace.
-    let mut server = TestServer::start(db, |c| c.log_level = "debug".to_owned()).await;
+    let mut server = TestServer::start(db, |c| c.log_level = "debug".parse().unwrap()).await;
     let admin_password = server.admin_password.clone().expect("first start prints the admin password");
     let client = reqwest::Client::new();
     let wrong_password = "Wr0ng-But-Distinctive-Passw0rd";

@@ -138,7 +138,7 @@ async fn expired_sessions_and_old_login_failures_are_swept(db: DbKind) {
     expect_error(s.login("ghost", "a guess").await, 401, 10106).await;
     let mut config = test_config();
     (config.session_idle_secs, config.session_lifetime_secs, config.login_window_secs) = (100, 86_400, 200);
-    let pool = server::db::Pool::connect(s.database_url(), &config.pool_options()).unwrap();
+    let pool = server::db::Pool::connect(&s.database_url().parse().unwrap(), &config.pool_options()).unwrap();
     let swept = |at_secs: i64| sweep(&pool, &config, start + at_secs * 1000);
     let stored = s.stored();
     let sessions = || stored.sessions_of(alice);

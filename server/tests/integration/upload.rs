@@ -64,7 +64,7 @@ async fn server(db: DbKind, store: StoreKind, root: &Path, max_bytes: u64) -> (T
     let s = TestServer::start(db, |c| {
         c.upload_dir = dir.display().to_string();
         c.upload_max_bytes = max_bytes;
-        c.public_url = "https://img.example.test/".to_owned();
+        c.public_url = "https://img.example.test/".parse().unwrap();
         if let Some(bucket) = &bucket {
             use_bucket(c, bucket, PREFIX, &bucket.moto().endpoint());
         }

@@ -47,7 +47,7 @@ async fn two_instances_on_one_postgres_and_one_bucket_share_uploads() {
     let a = TestServer::start_on(&database, |c| use_bucket(c, &bucket, "shared", &bucket.moto().endpoint())).await;
     // B, as if on another machine (an upload folder of its own), reaches the bucket through the
     // standard AWS variables.
-    let b = common::launch_on(&database, |c| c.upload_store = bucket.url("shared"))
+    let b = common::launch_on(&database, |c| c.upload_store = bucket.url("shared").parse().unwrap())
         .var("AWS_ENDPOINT_URL", bucket.moto().endpoint())
         .var("AWS_REGION", s3::REGION)
         .var("AWS_ACCESS_KEY_ID", s3::ACCESS_KEY_ID)
@@ -303,7 +303,7 @@ async fn a_missing_bucket_or_refused_credentials_stop_the_start_and_fail_readyz(
 
     let missing = common::launch(DbKind::Sqlite, |c| {
         use_bucket(c, &bucket, "p", &endpoint);
-        c.upload_store = "s3://no-such-bucket/p".to_owned();
+        c.upload_store = "s3://no-such-bucket/p".parse().unwrap();
     });
     let message = refused_start(missing);
     assert!(message.contains("s3://no-such-bucket/p at ") && message.contains(&endpoint), "{message}");

@@ -73,9 +73,12 @@ impl std::fmt::Debug for Connector {
 impl Connector {
     /// For `url`; its own `sslmode` and `sslrootcert` beat `sslmode` and `sslrootcert` given
     /// here (the settings).
-    pub fn new(url: &str, sslmode: &str, sslrootcert: &str) -> anyhow::Result<Connector> {
+    pub fn new(url: &str, sslmode: SslMode, sslrootcert: &str) -> anyhow::Result<Connector> {
         let (url, from_url) = split_tls_params(url);
-        let mode = SslMode::parse(from_url.sslmode.as_deref().unwrap_or(sslmode))?;
+        let mode = match from_url.sslmode.as_deref() {
+            Some(from_url) => SslMode::parse(from_url)?,
+            None => sslmode,
+        };
         let root = from_url.sslrootcert.as_deref().unwrap_or(sslrootcert);
         let mut config: tokio_postgres::Config = url.parse().context("the PostgreSQL URL")?;
         config.ssl_mode(match mode {
@@ -292,19 +295,19 @@ mod tests {
         assert_eq!(url, "postgres://u@h/db?application_name=x");
         assert_eq!(params, TlsParams { sslmode: Some("verify-full".into()), sslrootcert: Some("/etc/ca.pem".into()) });
         assert_eq!(split_tls_params("postgres://u@h/db?sslmode=disable").0, "postgres://u@h/db");
-        let connector = Connector::new("postgres://u@h/db?sslmode=disable", "require", "").unwrap();
+        let connector = Connector::new("postgres://u@h/db?sslmode=disable", SslMode::Require, "").unwrap();
         assert_eq!(connector.sslmode(), SslMode::Disable);
-        assert_eq!(Connector::new("postgres://u@h/db", "require", "").unwrap().sslmode(), SslMode::Require);
+        assert_eq!(Connector::new("postgres://u@h/db", SslMode::Require, "").unwrap().sslmode(), SslMode::Require);
     }
 
     #[test]
     fn verifying_modes_need_a_root_and_unknown_modes_are_refused() {
-        let e = Connector::new("postgres://u@h/db?sslmode=verify-full", "prefer", "").unwrap_err();
+        let e = Connector::new("postgres://u@h/db?sslmode=verify-full", SslMode::Prefer, "").unwrap_err();
         assert!(format!("{e:#}").contains("sslmode=verify-full: needs sslrootcert"), "{e:#}");
-        let e = Connector::new("postgres://u@h/db?sslmode=allow", "prefer", "").unwrap_err();
+        let e = Connector::new("postgres://u@h/db?sslmode=allow", SslMode::Prefer, "").unwrap_err();
         assert!(format!("{e:#}").contains("sslmode \"allow\""), "{e:#}");
-        let e =
-            Connector::new("postgres://u@h/db?sslmode=verify-ca&sslrootcert=/nonexistent", "prefer", "").unwrap_err();
+        let e = Connector::new("postgres://u@h/db?sslmode=verify-ca&sslrootcert=/nonexistent", SslMode::Prefer, "")
+            .unwrap_err();
         assert!(format!("{e:#}").contains("sslrootcert /nonexistent"), "{e:#}");
     }
 }

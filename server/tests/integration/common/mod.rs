@@ -106,7 +106,7 @@ pub(crate) use on_both_stores;
 /// Points `config` at `bucket` under `prefix`, through `endpoint` (moto's, or a proxy's), with
 /// the test keys and a short store timeout.
 pub fn use_bucket(config: &mut Config, bucket: &s3::Bucket, prefix: &str, endpoint: &str) {
-    config.upload_store = bucket.url(prefix);
+    config.upload_store = bucket.url(prefix).parse().unwrap();
     config.s3_endpoint = endpoint.to_owned();
     config.s3_region = s3::REGION.to_owned();
     config.s3_access_key_id = s3::ACCESS_KEY_ID.to_owned();
@@ -116,7 +116,7 @@ pub fn use_bucket(config: &mut Config, bucket: &s3::Bucket, prefix: &str, endpoi
 
 /// The configuration tests start from: a small pool, quick timeouts, warnings only.
 pub fn test_config() -> Config {
-    Config { db_pool_size: 4, db_timeout_secs: 2, log_level: "warning".to_owned(), ..Config::default() }
+    Config { db_pool_size: 4, db_timeout_secs: 2, log_level: "warning".parse().unwrap(), ..Config::default() }
 }
 
 /// How to run the binary for a test: on a fresh database of `kind`, with the test configuration
