@@ -151,34 +151,25 @@ impl S3 {
     /// A listing of at most one key under the prefix: it needs the bucket to exist, the
     /// credentials to be accepted and `s3:ListBucket`, and costs the store next to nothing.
     pub async fn check(&self) -> Result<(), String> {
+        let described = self.describe();
+        self.readiness().await.map_err(|why| match why {
+            Unready::Missing => format!("{described}: the bucket {:?} does not exist", self.bucket),
+            Unready::Refused(cause) => {
+                format!("{described}: the credentials were refused or may not list the bucket ({cause})")
+            }
+            Unready::Unreachable(cause) => format!("{described}: unreachable ({cause})"),
+        })
+    }
+
+    /// [`S3::check`]'s listing, and why it failed.
+    async fn readiness(&self) -> Result<(), Unready> {
         let options = PaginatedListOptions { max_keys: Some(1), ..Default::default() };
         let prefix = (!self.prefix.is_empty()).then(|| format!("{}/", self.prefix));
-        let listed = tokio::time::timeout(self.timeout, self.store.list_paginated(prefix.as_deref(), options)).await;
-        let described = self.describe();
-        let e = match listed {
-            Ok(Ok(_)) => return Ok(()),
-            Err(_) => return Err(format!("{described}: no answer within {} ms", self.timeout.as_millis())),
-            Ok(Err(e)) => e,
-        };
-        // object_store reports a listing's refusal as a generic error: S3's own error code, or
-        // else the status, says which it was.
-        let text = e.to_string();
-        let code = element(&text, "Code").unwrap_or_default();
-        let missing = matches!(e, object_store::Error::NotFound { .. })
-            || code == "NoSuchBucket"
-            || (code.is_empty() && text.contains("404 Not Found"));
-        let refused =
-            matches!(e, object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. })
-                || ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken", "InvalidToken"]
-                    .contains(&code.as_str())
-                || (code.is_empty() && (text.contains("403 Forbidden") || text.contains("401 Unauthorized")));
-        Err(if missing {
-            format!("{described}: the bucket {:?} does not exist", self.bucket)
-        } else if refused {
-            format!("{described}: the credentials were refused or may not list the bucket ({})", short(&text))
-        } else {
-            format!("{described}: unreachable ({})", short(&text))
-        })
+        match tokio::time::timeout(self.timeout, self.store.list_paginated(prefix.as_deref(), options)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(Unready::of(&e)),
+            Err(_) => Err(Unready::Unreachable(format!("no answer within {} ms", self.timeout.as_millis()))),
+        }
     }
 
     pub async fn put(&self, name: &str, content_type: &'static str, spool: Spool) -> Result<(), StoreError> {
@@ -258,6 +249,70 @@ impl S3 {
     }
 }
 
+/// Why the store cannot serve, from a failed listing.
+#[derive(Debug)]
+enum Unready {
+    /// The bucket does not exist.
+    Missing,
+    /// The store refused the credentials, or does not let them list the bucket.
+    Refused(String),
+    /// No answer, or one that says neither: the store, or the way to it, is down.
+    Unreachable(String),
+}
+
+/// S3's error codes for credentials it refuses or that may not do what was asked.
+const REFUSED: [&str; 6] = [
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+];
+
+impl Unready {
+    /// Sorted by object_store's error variant, or as a failure on the way to the store (its
+    /// transport error), or else by the error code S3 answered with.
+    ///
+    /// object_store 0.14 reports a listing the store refused as `Error::Generic` (`ListRequest`
+    /// in its `aws/client.rs`), never `NotFound` or `PermissionDenied`: those come from
+    /// `RetryError::error`, which listings do not go through. The answer's status and body are
+    /// kept in that `RetryError` (`status()`, `body()` in its `client/retry.rs`), whose module
+    /// `object_store::client::retry` is crate-private (`client/mod.rs`): it cannot be named to
+    /// downcast to, and the crate's own classifier of it (`classify_http_failure` in `retry.rs`)
+    /// is private. So the code S3 answered with (`<Code>` of its XML error body: S3's API, not
+    /// object_store's wording) is read from the error's text, the one fallback.
+    fn of(e: &object_store::Error) -> Unready {
+        let text = e.to_string();
+        if transport_failure(e) {
+            return Unready::Unreachable(short(&text));
+        }
+        let code = element(&text, "Code").unwrap_or_default();
+        match e {
+            object_store::Error::NotFound { .. } => Unready::Missing,
+            object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+                Unready::Refused(short(&text))
+            }
+            _ if code == "NoSuchBucket" => Unready::Missing,
+            _ if REFUSED.contains(&code.as_str()) => Unready::Refused(short(&text)),
+            _ => Unready::Unreachable(short(&text)),
+        }
+    }
+}
+
+/// Whether `e` failed on the way to the store (connecting, sending, a timeout), before any
+/// answer: object_store's `HttpError`, somewhere in its chain of causes.
+fn transport_failure(e: &object_store::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<object_store::client::HttpError>().is_some() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// `len` bytes of the spooled file, from where it was left: one part, in one buffer.
 async fn read_part(file: &mut tokio::fs::File, len: usize) -> Result<Bytes, StoreError> {
     let mut buf = vec![0u8; len];
@@ -290,4 +345,79 @@ fn short(text: &str) -> String {
         _ => head.lines().next().unwrap_or_default().to_owned(),
     };
     line.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each reason a store is not ready, from a real S3 server (moto, `server_harness::s3`);
+    //! without moto they say so and pass, except under CI.
+
+    use std::sync::Arc;
+
+    use server_harness::s3::{self as moto, Bucket, Moto, Proxy};
+
+    use super::*;
+
+    /// The store of `bucket` at `endpoint`, with the keys moto's tests use.
+    fn store(bucket: &str, endpoint: &str) -> S3 {
+        let settings = S3Settings {
+            endpoint: endpoint.to_owned(),
+            region: moto::REGION.to_owned(),
+            access_key_id: moto::ACCESS_KEY_ID.to_owned(),
+            secret_access_key: moto::SECRET_ACCESS_KEY.to_owned(),
+            session_token: String::new(),
+        };
+        S3::open(bucket, "p", &settings, Duration::from_secs(2), &std::env::temp_dir()).unwrap()
+    }
+
+    /// A fresh bucket in the moto server the process's tests share; `None` without moto.
+    async fn shared_bucket() -> Option<Bucket> {
+        if !moto::available() {
+            return None;
+        }
+        Some(tokio::task::spawn_blocking(moto::test_bucket).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_bucket_that_does_not_exist_is_missing() {
+        let Some(bucket) = shared_bucket().await else { return };
+        let endpoint = bucket.moto().endpoint();
+        assert!(store(&bucket.name, &endpoint).readiness().await.is_ok());
+        let missing = store(&format!("{}-not-made", bucket.name), &endpoint).readiness().await;
+        assert!(matches!(missing, Err(Unready::Missing)), "{missing:?}");
+    }
+
+    #[tokio::test]
+    async fn keys_the_store_refuses_are_refused() {
+        if !moto::available() {
+            return;
+        }
+        // A server of its own: from now on it refuses every key, as S3 refuses unknown ones.
+        let bucket = tokio::task::spawn_blocking(|| {
+            let moto = Arc::new(Moto::start().unwrap_or_else(|e| panic!("{e:#}")));
+            let bucket = Bucket::create(moto.clone()).unwrap();
+            moto.require_credentials().unwrap();
+            bucket
+        })
+        .await
+        .unwrap();
+        let refused = store(&bucket.name, &bucket.moto().endpoint()).readiness().await;
+        assert!(matches!(refused, Err(Unready::Refused(_))), "{refused:?}");
+    }
+
+    #[tokio::test]
+    async fn a_store_that_closes_or_refuses_connections_is_unreachable() {
+        let Some(bucket) = shared_bucket().await else { return };
+        let proxy = Proxy::start(bucket.moto().addr()).unwrap();
+        let through = store(&bucket.name, &proxy.endpoint());
+        assert!(through.readiness().await.is_ok());
+        proxy.down();
+        let closed = through.readiness().await;
+        assert!(matches!(closed, Err(Unready::Unreachable(_))), "{closed:?}");
+        // A port nothing listens on (the proxy's, once it is gone).
+        let endpoint = proxy.endpoint();
+        drop(proxy);
+        let refused = store(&bucket.name, &endpoint).readiness().await;
+        assert!(matches!(refused, Err(Unready::Unreachable(_))), "{refused:?}");
+    }
 }
