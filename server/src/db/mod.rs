@@ -7,14 +7,17 @@
 //!   for adding a query, are in `queries/mod.rs`.
 //! - `rows.rs` — the rows and outcomes that queries hand to the handlers (one type for both
 //!   backends). `schema.rs` — the tables, as diesel sees them. `cached.rs` — the statement-cache
-//!   wrappers. `sqlite.rs`, `postgres.rs` — each backend's connections, set-up and migrations.
+//!   wrappers. `sqlite.rs`, `postgres.rs` — each backend's connections, set-up and migrations
+//!   (`sqlite/writer.rs`: the connection every SQLite write goes through).
 //! - [`db!`] runs a query on the pool's backend: `db!(pool, tasks::create(&task, &op))`.
 //!
 //! # Failures
 //!
-//! [`DbError::Unavailable`] when no connection can be had within the pool's timeout or a
-//! connection dies under a query (→ 503 / 10205); [`DbError::Duplicate`] for a unique
-//! constraint; anything else is [`DbError::Query`] (→ 500, logged). bb8 does not test connections
+//! [`DbError::Unavailable`] when no connection can be had within the pool's timeout, a
+//! connection dies under a query, or SQLite stays locked by another process past the busy timeout
+//! (→ 503 / 10205); [`DbError::Duplicate`] for a unique constraint; anything else is
+//! [`DbError::Query`] (→ 500, logged). Told apart by the error's kind, never its message
+//! (`sqlite/failures.rs`, `postgres/failures.rs`). bb8 does not test connections
 //! on checkout (a `SELECT 1` per request would double the statements): a connection whose query
 //! failed because the database went away reports itself broken and bb8 drops it, so the server
 //! recovers by itself once the database answers again.
@@ -34,24 +37,31 @@ use std::time::Duration;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// `db!(pool, module::function(args…))`: checks a connection out of `pool` and runs the query
-/// function of the pool's backend on it (`sqlite::module::function` or
-/// `postgres::module::function`). Evaluates to `Result<T, DbError>`.
+/// function of the pool's backend on it (`sqlite::<module>::<function>` or
+/// `postgres::<module>::<function>`). Evaluates to `Result<T, DbError>`, the error sorted by the
+/// backend (`sqlite::failure`, `postgres::outcome`).
 ///
 /// `db!(shared: pool, module::function(args…))`: on PostgreSQL, runs it on one of the
 /// connections many requests use at once (the function takes a `Shared` connection) — for
 /// statements outside transactions only. On SQLite, a pooled connection as above.
 ///
 /// `db!(write: pool, module::function(args…))`: every query that writes. On SQLite, it runs on
-/// the one writer connection, queued behind the writes before it (`sqlite::Writer`); on
-/// PostgreSQL, a pooled connection as above.
+/// the one writer connection, queued behind the writes before it, and again while another
+/// process holds the database's write lock (`sqlite::Writer::turn`): the arguments are
+/// evaluated for each attempt. On PostgreSQL, a pooled connection as above.
 macro_rules! db {
     (write: $pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
         match $pool {
-            // The writer's statements run inline, on this task's thread (`sqlite::Runner`).
-            $crate::db::Pool::Sqlite(_, writer) => match writer.get().await {
-                Ok(mut conn) => $crate::db::sqlite::$module::$function(&mut *conn, $($arg),*)
-                    .await
-                    .map_err($crate::db::DbError::from),
+            $crate::db::Pool::Sqlite(_, writer) => match writer.turn().await {
+                Ok(mut turn) => loop {
+                    let result = match turn.conn().await {
+                        Ok(conn) => $crate::db::sqlite::$module::$function(conn, $($arg),*).await,
+                        Err(e) => break Err(e),
+                    };
+                    if let Some(outcome) = turn.settle(result).await {
+                        break outcome;
+                    }
+                },
                 Err(e) => Err(e),
             },
             $crate::db::Pool::Postgres(..) => $crate::db::db!($pool, $module::$function($($arg),*)),
@@ -62,13 +72,14 @@ macro_rules! db {
             $crate::db::Pool::Sqlite(pool, _) => match pool.get().await {
                 Ok(mut conn) => $crate::db::sqlite::$module::$function(&mut *conn, $($arg),*)
                     .await
-                    .map_err($crate::db::DbError::from),
+                    .map_err($crate::db::sqlite::failure),
                 Err(e) => Err($crate::db::DbError::from(e)),
             },
             $crate::db::Pool::Postgres(pool, _) => match $crate::db::postgres::checkout_live(pool).await {
-                Ok(mut conn) => $crate::db::postgres::$module::$function(&mut *conn, $($arg),*)
-                    .await
-                    .map_err($crate::db::DbError::from),
+                Ok(mut conn) => {
+                    let result = $crate::db::postgres::$module::$function(&mut *conn, $($arg),*).await;
+                    $crate::db::postgres::outcome(result, &*conn).await
+                }
                 Err(e) => Err(e),
             },
         }
@@ -78,9 +89,8 @@ macro_rules! db {
             $crate::db::Pool::Sqlite(..) => $crate::db::db!($pool, $module::$function($($arg),*)),
             $crate::db::Pool::Postgres(_, shared) => match shared.get().await {
                 Ok(conn) => {
-                    let result = $crate::db::postgres::$module::$function(&*conn, $($arg),*)
-                        .await
-                        .map_err($crate::db::DbError::from);
+                    let result = $crate::db::postgres::$module::$function(&*conn, $($arg),*).await;
+                    let result = $crate::db::postgres::outcome(result, &*conn).await;
                     if let Err($crate::db::DbError::Unavailable(_)) = &result {
                         shared.forget(&conn);
                     }
@@ -180,43 +190,23 @@ impl std::fmt::Display for DbError {
 
 impl std::error::Error for DbError {}
 
-impl From<DieselError> for DbError {
-    fn from(e: DieselError) -> Self {
+impl DbError {
+    /// `e`, sorted by diesel's kind of it alone; each backend refines what that cannot tell
+    /// (`sqlite::failure`, `postgres::outcome`).
+    fn of_kind(e: DieselError) -> DbError {
         match &e {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 DbError::Duplicate(info.message().to_owned())
             }
-            // diesel-async's PostgreSQL connection reports I/O failures (no SQLSTATE) this way.
+            // diesel-async's kinds for a tokio-postgres error without a SQLSTATE (the connection
+            // closed, an I/O error) and for SQLite's blocking thread failing to run a statement.
             DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => DbError::Unavailable(info.message().to_owned()),
-            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) if is_unavailable_message(info.message()) => {
-                DbError::Unavailable(info.message().to_owned())
-            }
             _ => DbError::Query(e),
         }
     }
-}
-
-/// Messages of errors that mean "the database is not there" rather than "this query is wrong":
-/// a connection closed under a query (PostgreSQL restarting or stopped) and SQLite's lock
-/// timeouts.
-fn is_unavailable_message(message: &str) -> bool {
-    const MARKERS: &[&str] = &[
-        "connection closed",
-        "terminating connection",
-        "the database system is shutting down",
-        "the database system is starting up",
-        "database is locked",
-        "database is busy",
-        "error communicating with database",
-        "unexpected EOF",
-        "broken pipe",
-        "connection reset",
-    ];
-    let lower = message.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(&m.to_ascii_lowercase()))
 }
 
 impl<E: std::fmt::Display> From<bb8::RunError<E>> for DbError {

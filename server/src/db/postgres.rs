@@ -1,17 +1,19 @@
 //! PostgreSQL: its connections (pooled, and shared by reads), their set-up and migrations, and the
 //! queries compiled for it.
 
+mod failures;
 mod shared;
 pub mod tls;
 
 use anyhow::Context as _;
-use diesel::result::{Error as DieselError, QueryResult};
+use diesel::result::QueryResult;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use std::sync::Arc;
 
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
+pub use failures::outcome;
 pub use shared::SharedConns;
 use tls::Connector;
 
@@ -149,14 +151,14 @@ fn with_tcp_timeouts(url: &str) -> String {
 /// finds its rows through an index on the columns it filters on, so the values change no plan.
 pub async fn establish(connector: &Connector) -> diesel::ConnectionResult<Conn> {
     let mut conn = connector.connect().await?;
-    match conn.batch_execute("SET plan_cache_mode = force_generic_plan").await {
-        Ok(()) => Ok(conn),
-        // PostgreSQL before 12 has no such setting: it plans as it always did there.
-        Err(DieselError::DatabaseError(_, info)) if info.message().contains("unrecognized configuration parameter") => {
-            Ok(conn)
-        }
-        Err(e) => Err(diesel::ConnectionError::CouldntSetupConfiguration(e)),
-    }
+    // Set only where the setting exists: PostgreSQL before 12 has none, and plans as it always
+    // did there.
+    conn.batch_execute(
+        "SELECT set_config(name, 'force_generic_plan', false) FROM pg_settings WHERE name = 'plan_cache_mode'",
+    )
+    .await
+    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
 }
 
 /// How to reach the database at `url` with the pool's TLS settings.
@@ -233,7 +235,10 @@ mod tests {
         })
         .await;
         assert!(
-            matches!(failed, Err(DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))),
+            matches!(
+                failed,
+                Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+            ),
             "{failed:?}"
         );
         assert_eq!(ids(&mut other).await, vec![0]);

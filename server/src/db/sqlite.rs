@@ -11,6 +11,11 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
 use super::{sqlite_plans, Pool, PoolOptions};
 
+mod failures;
+mod writer;
+pub use failures::{failure, is_locked};
+pub use writer::Writer;
+
 // The queries, compiled for this backend; `postgres.rs` compiles the same folder for the other
 // (on purpose, hence `duplicate_mod`: see `queries/mod.rs`).
 #[path = "queries/mod.rs"]
@@ -20,21 +25,17 @@ mod queries;
 pub use queries::*;
 
 /// A SQLite connection: diesel's synchronous one, its statements run on tokio's blocking threads
-/// (pooled connections) or where the caller is (the writer: [`Runner`]).
+/// (pooled connections) or where the caller is (the writer's: [`Writer`]).
 pub type Conn = SyncConnectionWrapper<diesel::SqliteConnection, Runner>;
 
-/// Where a connection's statements run.
-pub enum Runner {
+/// Where a connection's statements run. Only [`Writer`] makes one that runs them inline, on a
+/// connection whose statements never wait for a lock.
+pub struct Runner(Place);
+
+enum Place {
     /// Each statement on tokio's blocking pool: the pooled connections, used from async tasks.
     Blocking,
-    /// Each statement on the calling thread: the writer. A write is SQLite's work alone — tens of
-    /// microseconds, no network, no fsync (`synchronous = NORMAL` in WAL mode, checkpoints
-    /// elsewhere) — and one at a time (the [`Writer`]'s mutex), so it blocks one runtime thread
-    /// for about that long. A hand-off to the blocking pool per statement, or one
-    /// `block_in_place` per write, cost more than the work: writes at 32 connections went from
-    /// 3.2–4.1k to 5.6–6.8k req/s inline (`docs/performance.md`). Longer only while another
-    /// process holds the write lock (the CLI, a second instance): SQLite's busy handler then waits
-    /// up to `sqlite_busy_timeout_ms` on this thread.
+    /// Each statement on the calling thread, a runtime worker: the writer's connection.
     Inline,
 }
 
@@ -47,16 +48,17 @@ impl diesel_async::sync_connection_wrapper::SpawnBlocking for Runner {
         R: Send + 'static,
     {
         use futures_util::FutureExt as _;
-        match self {
-            Runner::Blocking => tokio::task::spawn_blocking(task).map(|r| r.map_err(Box::from)).boxed(),
-            Runner::Inline => futures_util::future::ready(Ok(task())).boxed(),
+        match self.0 {
+            Place::Blocking => tokio::task::spawn_blocking(task).map(|r| r.map_err(Box::from)).boxed(),
+            Place::Inline => futures_util::future::ready(Ok(task())).boxed(),
         }
     }
 
     fn get_runtime() -> Self {
-        Runner::Blocking
+        Runner(Place::Blocking)
     }
 }
+
 /// What a statement that may run beside others takes. SQLite runs in-process: there is no round
 /// trip to share, so it is the connection itself and [`pipeline2`] runs one statement after the
 /// other.
@@ -119,22 +121,25 @@ async fn establish(path: &str, busy_timeout: Duration) -> diesel::ConnectionResu
 
 /// The server's pragmas on a new connection.
 async fn configure(mut conn: Conn, busy_timeout: Duration) -> diesel::ConnectionResult<Conn> {
+    conn.batch_execute(&pragmas(busy_timeout)).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// The pragmas every connection of the server starts with.
+fn pragmas(busy_timeout: Duration) -> String {
     // busy_timeout first: setting the journal mode needs a lock, and another connection (a
     // second instance, its background sweep) may be writing at that moment.
     // wal_autocheckpoint = 0: the committing connection would otherwise copy the WAL into the
     // database, fsyncs included, inside whichever write crossed 1000 pages — and every write
-    // queued behind it would wait (`Checkpointer` does it beside the writes instead).
+    // queued behind it would wait (`start_checkpoints` does it beside the writes instead).
     // cache_size = 512 KiB, not 2 MiB: every pooled connection keeps a page cache of its own,
     // which any other connection's commit empties, and the OS caches the file anyway; at the
     // default the caches were most of the server's memory.
-    conn.batch_execute(&format!(
+    format!(
         "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
          PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -512;",
         busy_timeout.as_millis()
-    ))
-    .await
-    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    Ok(conn)
+    )
 }
 
 /// The pool for `url` (its file's folder created), and its writer; connections open on first
@@ -145,13 +150,8 @@ pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> 
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(move |url| Box::pin(establish(path_of(url), busy_timeout)));
     let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
-    let writer = std::sync::Arc::new(Writer {
-        conn: tokio::sync::Mutex::new(None),
-        path: path_of(url).to_owned(),
-        busy_timeout,
-        wait: options.connection_timeout,
-    });
-    start_checkpoints(&writer);
+    let writer = std::sync::Arc::new(Writer::new(path_of(url), busy_timeout, options.connection_timeout));
+    start_checkpoints(&writer, busy_timeout);
     Ok(Pool::Sqlite(pool, writer))
 }
 
@@ -162,8 +162,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// its own, until the pool's writer is dropped. A PASSIVE checkpoint takes no lock a writer or a
 /// reader waits for: its fsyncs happen beside the writes, not inside one. (The server's
 /// connections run none themselves: `wal_autocheckpoint = 0`.)
-fn start_checkpoints(writer: &std::sync::Arc<Writer>) {
-    let (weak, path, busy_timeout) = (std::sync::Arc::downgrade(writer), writer.path.clone(), writer.busy_timeout);
+fn start_checkpoints(writer: &std::sync::Arc<Writer>, busy_timeout: Duration) {
+    let (weak, path) = (std::sync::Arc::downgrade(writer), writer.path().to_owned());
     let run = move || {
         use diesel::connection::SimpleConnection as _;
         let mut conn: Option<diesel::SqliteConnection> = None;
@@ -189,65 +189,6 @@ fn start_checkpoints(writer: &std::sync::Arc<Writer>) {
     // Failing to start a thread leaves checkpoints to SQLite's next connection without the
     // pragma (the CLI's, a restart's recovery): the WAL only grows meanwhile.
     let _ = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(run);
-}
-
-/// The one connection every write of this process goes through, one write at a time, in the
-/// order they asked (tokio's mutex is fair).
-///
-/// Why: SQLite lets one connection write at a time. With every pooled connection writing, a
-/// write that finds the lock taken sleeps in SQLite's busy handler — 1, 2, 5, 10 … 100 ms
-/// between retries, with no order — which made the p99 of writes 150–420 ms at 8 and 32
-/// connections. Queued here, a write waits only for the writes before it. Reads stay on the
-/// pool and, in WAL mode, never wait for a write. The busy handler remains for writers in other
-/// processes (a second instance, the CLI).
-pub struct Writer {
-    conn: tokio::sync::Mutex<Option<Conn>>,
-    path: String,
-    busy_timeout: Duration,
-    /// How long a write waits for its turn before it is refused (503), like a pool checkout.
-    wait: Duration,
-}
-
-impl Writer {
-    /// The writer connection, once the writes queued before this one are done.
-    pub async fn get(&self) -> Result<WriterGuard<'_>, super::DbError> {
-        let mut guard = tokio::time::timeout(self.wait, self.conn.lock())
-            .await
-            .map_err(|_| super::DbError::Unavailable("timed out waiting for the writer connection".to_owned()))?;
-        if guard.is_none() {
-            let unavailable = |e: String| super::DbError::Unavailable(format!("opening the writer connection: {e}"));
-            let path = self.path.clone();
-            let sync = tokio::task::spawn_blocking(move || {
-                sqlite_plans::enable_for_new_connections();
-                <diesel::SqliteConnection as diesel::Connection>::establish(&path)
-            })
-            .await
-            .map_err(|e| unavailable(e.to_string()))?
-            .map_err(|e| unavailable(e.to_string()))?;
-            let conn = configure(Conn::with_runtime(sync, Runner::Inline), self.busy_timeout)
-                .await
-                .map_err(|e| unavailable(e.to_string()))?;
-            *guard = Some(conn);
-        }
-        Ok(WriterGuard(guard))
-    }
-}
-
-/// The writer connection, held for one write.
-pub struct WriterGuard<'a>(tokio::sync::MutexGuard<'a, Option<Conn>>);
-
-impl std::ops::Deref for WriterGuard<'_> {
-    type Target = Conn;
-
-    fn deref(&self) -> &Conn {
-        self.0.as_ref().expect("opened by Writer::get")
-    }
-}
-
-impl std::ops::DerefMut for WriterGuard<'_> {
-    fn deref_mut(&mut self) -> &mut Conn {
-        self.0.as_mut().expect("opened by Writer::get")
-    }
 }
 
 /// A connection of its own, for the migration harness.

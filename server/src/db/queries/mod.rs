@@ -11,12 +11,14 @@
 //!
 //! 1. Write it in the file of its resource, taking `conn: &mut Conn` — or `conn: Shared<'_>` if
 //!    it may run beside other statements (4.) — and returning `QueryResult<T>`. Rows it returns
-//!    that a handler reads go in `db/rows.rs`. A write that changes something appends its
-//!    operation-log row with `oplog::append` inside the same transaction. A transaction is
-//!    `transaction(conn, async |conn| …)`, not diesel's `conn.transaction`: on PostgreSQL it
-//!    sends `BEGIN` with the first statements, a round trip fewer (`postgres::transaction`);
-//!    return `Err(RollbackTransaction)` to undo statements sent before their outcome was known
-//!    (`tasks::change_and_log`).
+//!    that a handler reads go in `db/rows.rs`. A write is one statement or one transaction: on
+//!    SQLite, one that found the database locked by another process is run again whole
+//!    (`sqlite/writer.rs`), so a failed attempt must have changed nothing. A write that changes
+//!    something appends its operation-log row with `oplog::append` inside the same transaction.
+//!    A transaction is `transaction(conn, async |conn| …)`, not diesel's `conn.transaction`: on
+//!    PostgreSQL it sends `BEGIN` with the first statements, a round trip fewer
+//!    (`postgres::transaction`); return `Err(RollbackTransaction)` to undo statements sent before
+//!    their outcome was known (`tasks::change_and_log`).
 //! 2. Filter on indexed columns only. PostgreSQL runs every prepared statement on its generic
 //!    plan (`postgres::establish`) and SQLite keeps the plan a statement was prepared with
 //!    (`sqlite_plans.rs`): no value gets a plan of its own, so an unindexed filter is a scan on

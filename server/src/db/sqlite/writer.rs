@@ -1,0 +1,194 @@
+//! The one connection every write of this process goes through, one write at a time, in the
+//! order they asked (tokio's mutex is fair).
+//!
+//! Why one: SQLite lets one connection write at a time. With every pooled connection writing, a
+//! write that found the lock taken slept in SQLite's busy handler, retrying at growing intervals
+//! in no order, and the writes' p99 grew a hundredfold at 8 and 32 connections
+//! (`docs/performance.md`). Queued here, a write waits only for the writes before it. Reads stay
+//! on the pool and, in WAL mode, never wait for a write.
+//!
+//! Why inline: the writer's statements run on the runtime thread of the request that writes,
+//! because a write is SQLite's work in the page cache (`synchronous = NORMAL` in WAL mode,
+//! checkpoints on a thread of their own) and a hand-off to a blocking thread costs more than
+//! that work (`docs/performance.md`). That holds only while its statements never wait for a
+//! lock, so the writer's connection has a busy timeout of zero: when another process (the CLI, a
+//! second instance) holds the database's write lock, a statement fails at once with
+//! `SQLITE_BUSY`, the write changes nothing, and [`Writer::run`] runs it again after a pause
+//! spent asleep on the runtime, not on its thread, up to `sqlite_busy_timeout_ms` in all. This
+//! module alone makes a [`Runner`] that runs inline, and only for that connection.
+//!
+//! What is left on the thread besides SQLite's own work: the first write after a checkpoint
+//! copied the whole WAL starts it afresh and syncs its new header (`walFrames` in SQLite's
+//! `wal.c`), at most once per checkpoint.
+
+use std::time::{Duration, Instant};
+
+use diesel::result::QueryResult;
+
+use super::{failure, is_locked, pragmas, sqlite_plans, Conn, Place, Runner};
+use crate::db::DbError;
+
+pub struct Writer {
+    conn: tokio::sync::Mutex<Option<Conn>>,
+    path: String,
+    /// How long a write keeps trying while another process holds the write lock.
+    busy_timeout: Duration,
+    /// How long a write waits for its turn before it is refused (503), like a pool checkout.
+    wait: Duration,
+}
+
+/// The pauses between a write's attempts while another process holds the write lock: SQLite's
+/// own busy handler's (`sqliteDefaultBusyCallback`), the last one repeated.
+const PAUSES_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+impl Writer {
+    /// The writer of the database file at `path`; its connection opens on first use.
+    pub(super) fn new(path: &str, busy_timeout: Duration, wait: Duration) -> Writer {
+        Writer { conn: tokio::sync::Mutex::new(None), path: path.to_owned(), busy_timeout, wait }
+    }
+
+    pub(super) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// This write's turn on the writer connection, once the writes queued before it are done:
+    /// `db!(write: …)` runs the write with [`Turn::conn`] and hands its result to
+    /// [`Turn::settle`], again until that says it is settled.
+    pub async fn turn(&self) -> Result<Turn<'_>, DbError> {
+        let guard = tokio::time::timeout(self.wait, self.conn.lock())
+            .await
+            .map_err(|_| DbError::Unavailable("timed out waiting for the writer connection".to_owned()))?;
+        Ok(Turn { writer: self, guard, started: Instant::now(), attempts: 0 })
+    }
+
+    /// Opens the writer's connection on a blocking thread, where its set-up may wait for a lock
+    /// as any connection's does, then sets its busy timeout to zero: from here on its statements
+    /// run on runtime threads.
+    async fn open(&self) -> Result<Conn, DbError> {
+        let unavailable = |e: String| DbError::Unavailable(format!("opening the writer connection: {e}"));
+        let (path, busy_timeout) = (self.path.clone(), self.busy_timeout);
+        let conn = tokio::task::spawn_blocking(move || {
+            use diesel::connection::SimpleConnection as _;
+            sqlite_plans::enable_for_new_connections();
+            let mut conn =
+                <diesel::SqliteConnection as diesel::Connection>::establish(&path).map_err(|e| e.to_string())?;
+            conn.batch_execute(&pragmas(busy_timeout)).map_err(|e| e.to_string())?;
+            conn.batch_execute("PRAGMA busy_timeout = 0").map_err(|e| e.to_string())?;
+            Ok::<_, String>(conn)
+        })
+        .await
+        .map_err(|e| unavailable(e.to_string()))?
+        .map_err(unavailable)?;
+        Ok(Conn::with_runtime(conn, Runner(Place::Inline)))
+    }
+}
+
+/// One write's hold on the writer connection (the writes queued behind it wait until it is
+/// dropped).
+///
+/// While another process holds the database's write lock, the write fails at once having
+/// changed nothing (every write is one statement or one transaction, rolled back when it fails)
+/// and is run again after a pause, until it succeeds or `sqlite_busy_timeout_ms` has passed since
+/// its turn began; the writes queued behind it wait meanwhile, as they would behind SQLite's busy
+/// handler.
+pub struct Turn<'a> {
+    writer: &'a Writer,
+    guard: tokio::sync::MutexGuard<'a, Option<Conn>>,
+    started: Instant,
+    attempts: usize,
+}
+
+impl Turn<'_> {
+    /// The writer connection, opened if it is not.
+    pub async fn conn(&mut self) -> Result<&mut Conn, DbError> {
+        if self.guard.is_none() {
+            *self.guard = Some(self.writer.open().await?);
+        }
+        Ok(self.guard.as_mut().expect("opened above"))
+    }
+
+    /// The outcome of the write whose `result` this is, its error sorted ([`super::failure`]); or
+    /// `None` after a pause, when the write is to run again.
+    pub async fn settle<T>(&mut self, result: QueryResult<T>) -> Option<Result<T, DbError>> {
+        let e = match result {
+            Ok(value) => return Some(Ok(value)),
+            Err(e) => e,
+        };
+        let left = self.writer.busy_timeout.saturating_sub(self.started.elapsed());
+        if is_locked(&e) && !left.is_zero() {
+            let pause = PAUSES_MS[self.attempts.min(PAUSES_MS.len() - 1)];
+            self.attempts += 1;
+            tokio::time::sleep(Duration::from_millis(pause).min(left)).await;
+            return None;
+        }
+        if let Some(conn) = self.guard.as_mut() {
+            if diesel_async::pooled_connection::PoolableConnection::is_broken(conn) {
+                // Left inside a transaction: the next write gets a fresh connection.
+                *self.guard = None;
+            }
+        }
+        Some(Err(failure(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use diesel::connection::SimpleConnection as _;
+    use diesel::Connection as _;
+    use diesel_migrations::MigrationHarness as _;
+
+    use super::*;
+    use crate::db::rows::NewUser;
+    use crate::db::{db, Pool};
+
+    /// A pool on a new, migrated database file in `dir` whose writer keeps trying for
+    /// `busy_timeout`, and another process's connection to the file (as the CLI's would be).
+    fn pool_and_other(dir: &tempfile::TempDir, busy_timeout: Duration) -> (Pool, diesel::SqliteConnection) {
+        let path = dir.path().join("db.sqlite").to_str().unwrap().to_owned();
+        let mut other = diesel::SqliteConnection::establish(&path).unwrap();
+        other.batch_execute("PRAGMA journal_mode = WAL").unwrap();
+        other.run_pending_migrations(super::super::MIGRATIONS).unwrap();
+        let pool = bb8::Pool::builder().build_unchecked(super::super::Manager::new(path.clone()));
+        let writer = Writer::new(&path, busy_timeout, Duration::from_secs(30));
+        (Pool::Sqlite(pool, Arc::new(writer)), other)
+    }
+
+    fn user(name: &'static str) -> NewUser<'static> {
+        NewUser { name, password_hash: "-", role: 0, perm: 0, created_at: 0, updated_at: 0 }
+    }
+
+    /// On a runtime of one thread: were the write waiting on that thread, nothing else would run
+    /// until it gave up.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_write_waiting_for_another_process_leaves_the_runtime_free_and_reads_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, mut other) = pool_and_other(&dir, Duration::from_secs(60));
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let writing = tokio::spawn({
+            let pool = pool.clone();
+            async move { db!(write: &pool, users::insert(&user("alice"))) }
+        });
+        // Lets the write try, find the lock taken and wait.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(db!(&pool, users::count()).unwrap(), 0, "a read meanwhile");
+        assert!(!writing.is_finished(), "the write waits for the lock, it has not given up");
+        other.batch_execute("COMMIT").unwrap();
+        writing.await.unwrap().unwrap();
+        assert_eq!(db!(&pool, users::count()).unwrap(), 1);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_lock_held_past_the_busy_timeout_is_unavailable_and_the_write_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, mut other) = pool_and_other(&dir, Duration::from_millis(300));
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let refused = db!(write: &pool, users::insert(&user("alice")));
+        assert!(matches!(refused, Err(DbError::Unavailable(_))), "{refused:?}");
+        other.batch_execute("COMMIT").unwrap();
+        assert_eq!(db!(&pool, users::count()).unwrap(), 0);
+        db!(write: &pool, users::insert(&user("alice"))).unwrap();
+        assert_eq!(db!(&pool, users::count()).unwrap(), 1);
+    }
+}
