@@ -140,7 +140,7 @@ mod tests {
     use diesel_migrations::MigrationHarness as _;
 
     use super::*;
-    use crate::db::rows::NewUser;
+    use crate::db::rows::{NewUser, UserChange};
     use crate::db::{db, Pool};
 
     /// A pool on a new, migrated database file in `dir` whose writer keeps trying for
@@ -177,6 +177,28 @@ mod tests {
         other.batch_execute("COMMIT").unwrap();
         writing.await.unwrap().unwrap();
         assert_eq!(db!(&pool, users::count()).unwrap(), 1);
+    }
+
+    /// A transaction that met the lock was rolled back, and runs again whole.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_transaction_that_met_the_lock_goes_through_once_it_is_free() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, mut other) = pool_and_other(&dir, Duration::from_secs(60));
+        db!(write: &pool, users::insert(&user("alice"))).unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let changing = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                let change = UserChange { password_hash: Some("new"), disabled: None, updated_at: 1 };
+                db!(write: &pool, users::change_and_revoke("alice", &change))
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!changing.is_finished(), "the write waits for the lock");
+        other.batch_execute("COMMIT").unwrap();
+        assert!(changing.await.unwrap().unwrap(), "alice was changed");
+        let alice = db!(&pool, users::find_by_name("alice")).unwrap().unwrap();
+        assert_eq!(alice.password_hash, "new");
     }
 
     #[tokio::test(flavor = "current_thread")]
