@@ -9,6 +9,7 @@
 
 mod bench_openapi;
 mod compat;
+mod leaks;
 mod test;
 
 use std::path::PathBuf;
@@ -83,8 +84,14 @@ enum Command {
     /// Write (or print, or try) the server's interface to a doc: the dropshot API trait of its
     /// operations and their request and response types (`cargo xtask openapi` writes the project's).
     Interface(xtask::interface::Args),
-    /// Run the whole test suite: what CI runs after its format and lint checks.
-    Test,
+    /// Run the whole test suite: what CI runs after its format and lint checks. It fails if the
+    /// suite leaves a process running or a port listening.
+    Test {
+        /// Run `cargo test ARGS…` instead (e.g. `-- -p server --test contract deploy`), under the
+        /// same check that nothing is left running; the spec checks are not run.
+        #[arg(last = true)]
+        cargo_test: Vec<String>,
+    },
     /// Generate the Rust client in generated/ from the doc's spec (progenitor) [xtask-tools].
     #[command(disable_help_flag = true)]
     Client(Forwarded),
@@ -122,7 +129,7 @@ fn main() -> ExitCode {
         Command::Interface(args) => {
             std::env::current_dir().context("the current directory").and_then(|dir| xtask::interface::run(&args, &dir))
         }
-        Command::Test => test::run(),
+        Command::Test { cargo_test } => test::run(&cargo_test),
         Command::Client(f) => tools("client", f, false),
         Command::Contract(f) => tools("contract", f, false),
         // Measuring a debug build would measure the wrong program.

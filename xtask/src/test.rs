@@ -1,6 +1,7 @@
 //! `cargo xtask test`: the README's test command, and what CI runs after its format and lint
 //! checks. It runs the workspace's tests, then checks every committed spec with an independent
-//! OpenAPI validator and the two standard OpenAPI linters.
+//! OpenAPI validator and the two standard OpenAPI linters — and fails if any of it leaves a
+//! process running or a port listening ([`leaks`](crate::leaks)).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -9,33 +10,58 @@ use anyhow::{bail, Context, Result};
 
 use xtask::root;
 
-pub fn run() -> Result<()> {
+/// The whole suite, or with `only` the tests `cargo test ONLY…` selects (no spec checks); both
+/// under the check that nothing is left behind.
+pub fn run(only: &[String]) -> Result<()> {
+    let watch = crate::leaks::Watch::start()?;
+    let whole = only.is_empty();
+    let args: Vec<String> = if whole {
+        ["test", "--workspace", "--no-fail-fast"].map(String::from).to_vec()
+    } else {
+        std::iter::once("test".to_owned()).chain(only.iter().cloned()).collect()
+    };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut child = Command::new(&cargo)
-        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(&args)
         .current_dir(root())
         .stdout(Stdio::piped())
         .spawn()
         .context("running cargo test")?;
-    // Pass the output through, adding up the test binaries' summaries for one closing line.
-    let (mut passed, mut failed) = (0u64, 0u64);
-    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
-        let line = line?;
-        println!("{line}");
-        if let Some(rest) = line.strip_prefix("test result: ") {
-            passed += count_before(rest, " passed");
-            failed += count_before(rest, " failed");
+    // Pass the output through, adding up the test binaries' summaries for one closing line. A
+    // process the tests leave behind may hold the pipe open: the reading ends once it is killed.
+    let stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let (mut passed, mut failed) = (0u64, 0u64);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                passed += count_before(rest, " passed");
+                failed += count_before(rest, " failed");
+            }
+        }
+        (passed, failed)
+    });
+    let status = child.wait();
+    let mut outcomes = Vec::new();
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(_) => outcomes.push(Err(anyhow::anyhow!("cargo {} failed", args.join(" ")))),
+        Err(e) => outcomes.push(Err(e).context("waiting for cargo test")),
+    }
+    if whole {
+        match committed_specs() {
+            Ok(specs) => outcomes.extend([validate_specs(&specs), lint_specs(&specs)]),
+            Err(e) => outcomes.push(Err(e)),
         }
     }
-    let status = child.wait()?;
-    let specs = committed_specs()?;
-    let validated = validate_specs(&specs);
-    let linted = lint_specs(&specs);
+    outcomes.push(watch.finish());
+    let (passed, failed) = reader.join().unwrap_or_default();
     println!("\ntests: {passed} passed, {failed} failed");
-    if !status.success() {
-        bail!("cargo test --workspace failed");
+    let failures: Vec<String> = outcomes.into_iter().filter_map(|o| o.err()).map(|e| format!("{e:#}")).collect();
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
     }
-    validated.and(linted)
+    Ok(())
 }
 
 /// Every spec the converter produced and the repo commits: the doc's and the golden ones.
