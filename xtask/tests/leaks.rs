@@ -72,6 +72,6 @@ fn a_run_that_stops_what_it_started_passes() {
         "sleep 0.1 &\nwait\n( sleep 0.1 & )\nsleep 0.5\necho 'test result: ok. 1 passed; 0 failed; 0 ignored'\n";
     let out = xtask_test_with(dir.path(), script);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("nothing left running"), "{stdout}");
+    assert!(out.status.success(), "{}: {stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("nothing the run started is left running"), "{stdout}");
 }
