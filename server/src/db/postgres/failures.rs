@@ -10,7 +10,7 @@ use super::Conn;
 use crate::db::DbError;
 
 /// `result` of a query function's statements on `conn`, its error sorted: by diesel's kind
-/// ([`DbError::of_kind`]), and an error of no particular kind by whether `conn` survived it —
+/// (`DbError::of_kind`), and an error of no particular kind by whether `conn` survived it —
 /// `Unavailable` if the connection died with it.
 ///
 /// Why not by SQLSTATE: diesel-async 0.9 keeps a tokio-postgres error's SQLSTATE only as one of
@@ -18,7 +18,7 @@ use crate::db::DbError;
 /// the rest is `DatabaseErrorKind::Unknown`, its `DbError` in a private wrapper that shows the
 /// message, never the code). The codes that mean "the database went away" under a statement —
 /// 57P01 admin_shutdown (a stop, `pg_terminate_backend`), 57P02 crash_shutdown — are FATAL:
-/// PostgreSQL closes the connection after sending them, which [`answers`] finds out. Connecting
+/// PostgreSQL closes the connection after sending them, which `answers` finds out. Connecting
 /// (53300 too_many_connections, 57P03 cannot_connect_now) fails in the pool's checkout, which is
 /// `Unavailable` whatever the cause.
 pub async fn outcome<T>(result: QueryResult<T>, conn: &Conn) -> Result<T, DbError> {
@@ -38,7 +38,7 @@ pub async fn outcome<T>(result: QueryResult<T>, conn: &Conn) -> Result<T, DbErro
     }
 }
 
-/// How long [`answers`] waits for an empty statement's answer.
+/// How long `answers` waits for an empty statement's answer.
 const ANSWER_WAIT: Duration = Duration::from_secs(1);
 
 /// Whether `conn` still answers: an empty statement, one round trip (only after a failure). A

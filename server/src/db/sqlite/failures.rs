@@ -5,7 +5,7 @@ use libsqlite3_sys as ffi;
 
 use crate::db::DbError;
 
-/// What `e`, from a statement on a SQLite connection, says: [`DbError::of_kind`], and
+/// What `e`, from a statement on a SQLite connection, says: `DbError::of_kind`, and
 /// `Unavailable` when another connection held a lock it needed ([`is_locked`]).
 pub fn failure(e: diesel::result::Error) -> DbError {
     if is_locked(&e) {

@@ -3,9 +3,9 @@
 //!
 //! Why one: SQLite lets one connection write at a time. With every pooled connection writing, a
 //! write that found the lock taken slept in SQLite's busy handler, retrying at growing intervals
-//! in no order, and the writes' p99 grew a hundredfold at 8 and 32 connections
-//! (`docs/performance.md`). Queued here, a write waits only for the writes before it. Reads stay
-//! on the pool and, in WAL mode, never wait for a write.
+//! in no order, and the slowest writes took many times longer (`docs/performance.md`). Queued
+//! here, a write waits only for the writes before it. Reads stay on the pool and, in WAL mode,
+//! never wait for a write.
 //!
 //! Why inline: the writer's statements run on the runtime thread of the request that writes,
 //! because a write is SQLite's work in the page cache (`synchronous = NORMAL` in WAL mode,
@@ -13,9 +13,9 @@
 //! that work (`docs/performance.md`). That holds only while its statements never wait for a
 //! lock, so the writer's connection has a busy timeout of zero: when another process (the CLI, a
 //! second instance) holds the database's write lock, a statement fails at once with
-//! `SQLITE_BUSY`, the write changes nothing, and [`Writer::run`] runs it again after a pause
-//! spent asleep on the runtime, not on its thread, up to `sqlite_busy_timeout_ms` in all. This
-//! module alone makes a [`Runner`] that runs inline, and only for that connection.
+//! `SQLITE_BUSY`, the write changes nothing, and `db!(write: …)` runs it again ([`Turn`]) after
+//! a pause spent asleep on the runtime, not on its thread, up to `sqlite_busy_timeout_ms` in all.
+//! This module alone makes a [`Runner`] that runs inline, and only for that connection.
 //!
 //! What is left on the thread besides SQLite's own work: the first write after a checkpoint
 //! copied the whole WAL starts it afresh and syncs its new header (`walFrames` in SQLite's
@@ -52,8 +52,8 @@ impl Writer {
     }
 
     /// This write's turn on the writer connection, once the writes queued before it are done:
-    /// `db!(write: …)` runs the write with [`Turn::conn`] and hands its result to
-    /// [`Turn::settle`], again until that says it is settled.
+    /// `db!(write: …)` runs the write with `Turn::conn` and hands its result to
+    /// `Turn::settle`, again until that says it is settled.
     pub async fn turn(&self) -> Result<Turn<'_>, DbError> {
         let guard = tokio::time::timeout(self.wait, self.conn.lock())
             .await
