@@ -1,7 +1,8 @@
 //! `cargo xtask test`: the README's test command, and what CI runs after its format and lint
-//! checks. It runs the workspace's tests, then checks every committed spec with an independent
-//! OpenAPI validator and the two standard OpenAPI linters — and fails if any of it leaves a
-//! process running or a port listening ([`leaks`](crate::leaks)).
+//! checks. It installs the pinned Node tools the suite uses, runs the workspace's tests, then
+//! checks every committed spec with an independent OpenAPI validator and the two standard
+//! OpenAPI linters — and fails if any of it leaves a process running or a port listening
+//! ([`leaks`](crate::leaks)).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -15,6 +16,8 @@ use xtask::root;
 pub fn run(only: &[String]) -> Result<()> {
     let watch = crate::leaks::Watch::start()?;
     let whole = only.is_empty();
+    // Before the tests: the browser test needs playwright-core too.
+    let node_tools = if whole { install_node_tools() } else { Ok(()) };
     let args: Vec<String> = if whole {
         ["test", "--workspace", "--no-fail-fast"].map(String::from).to_vec()
     } else {
@@ -42,7 +45,7 @@ pub fn run(only: &[String]) -> Result<()> {
         (passed, failed)
     });
     let status = child.wait();
-    let mut outcomes = Vec::new();
+    let mut outcomes = vec![node_tools];
     match status {
         Ok(status) if status.success() => {}
         Ok(_) => outcomes.push(Err(anyhow::anyhow!("cargo {} failed", args.join(" ")))),
@@ -86,6 +89,48 @@ fn missing_tool(what: &str, install: &str, skipped: &str) -> Result<()> {
     }
     eprintln!("NOTE: {what} is not installed ({install}); {skipped}");
     Ok(())
+}
+
+/// What `npm ci --prefix xtask/node` installs that the suite runs: the linters, and the browser
+/// test's playwright-core.
+const NODE_TOOLS: [&str; 3] = [".bin/redocly", ".bin/spectral", "playwright-core"];
+
+/// Installs the Node tools pinned in `xtask/node/package-lock.json` (`npm ci`) when one is
+/// missing or the lock file changed since they were installed. Without npm that is said plainly
+/// (and fails under CI): the linters and the browser test then cannot run.
+fn install_node_tools() -> Result<()> {
+    if !needs_install(&root().join("xtask/node")) {
+        return Ok(());
+    }
+    let install = ["ci", "--prefix", "xtask/node", "--no-audit", "--no-fund", "--loglevel=error"];
+    if Command::new("npm").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+        return missing_tool(
+            "npm",
+            "Node.js and npm, e.g. apt-get install npm",
+            "the pinned OpenAPI linters and playwright-core cannot be installed (npm ci --prefix xtask/node): \
+             the specs will NOT be linted and the browser test is skipped",
+        );
+    }
+    println!("==> npm {} (the pinned OpenAPI linters and playwright-core)", install.join(" "));
+    let status = Command::new("npm").args(install).current_dir(root()).status().context("running npm ci")?;
+    if !status.success() {
+        if std::env::var_os("CI").is_some() {
+            bail!("npm ci --prefix xtask/node failed: CI must run the linters and the browser test");
+        }
+        eprintln!(
+            "NOTE: npm ci --prefix xtask/node failed; the specs will NOT be linted and the browser test is skipped"
+        );
+    }
+    Ok(())
+}
+
+/// Whether the Node tools in `node` (`xtask/node`) are to be installed: one is missing, or the
+/// lock file is newer than the copy `npm ci` keeps of the lock it installed.
+fn needs_install(node: &std::path::Path) -> bool {
+    let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let installed = modified(&node.join("node_modules/.package-lock.json"));
+    let current = installed.is_some() && installed >= modified(&node.join("package-lock.json"));
+    !current || !NODE_TOOLS.iter().all(|tool| node.join("node_modules").join(tool).exists())
 }
 
 /// The two standard linters other teams run on a spec, Redocly CLI (`recommended`) and
@@ -144,6 +189,30 @@ fn validate_specs(specs: &[std::path::PathBuf]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn node_tools_are_installed_when_missing_or_older_than_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = dir.path();
+        let at = |secs| std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        let write = |path: &str, when| {
+            let path = node.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::File::create(&path).unwrap().set_modified(at(when)).unwrap();
+        };
+        write("package-lock.json", 1_000);
+        assert!(super::needs_install(node), "nothing installed");
+        for tool in super::NODE_TOOLS {
+            write(&format!("node_modules/{tool}"), 2_000);
+        }
+        write("node_modules/.package-lock.json", 2_000);
+        assert!(!super::needs_install(node), "installed from this lock");
+        write("package-lock.json", 3_000);
+        assert!(super::needs_install(node), "the lock changed since");
+        write("node_modules/.package-lock.json", 3_000);
+        std::fs::remove_file(node.join("node_modules/playwright-core")).unwrap();
+        assert!(super::needs_install(node), "a tool is missing");
+    }
+
     #[test]
     fn summaries_are_added_up() {
         let line = "ok. 49 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 28.65s";
