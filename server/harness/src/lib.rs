@@ -1,6 +1,8 @@
 //! The one way to run the server from outside — for the server's integration and contract tests
 //! and for `cargo xtask fuzz-api`, `soak` and `bench`.
 //!
+//! - With the feature `test-context`, what every test suite starts from: [`TestServer`],
+//!   [`on_both_databases!`], [`on_both_stores!`], [`expect_ok`], [`expect_error`], [`Stored`].
 //! - [`Launch`] → [`ServerProcess`]: the `server` binary on a free loopback port (it binds port
 //!   0 and prints the address it got, so no port is raced for), with its SQLite database, upload
 //!   folder, configuration and log in a temporary folder; started once it says it listens;
@@ -13,6 +15,8 @@
 //!   process group of its own, stopped as its program wants, then killed whole: nothing the
 //!   harness starts outlives it.
 
+#[cfg(feature = "test-context")]
+mod context;
 pub mod group;
 pub mod http;
 pub mod nginx;
@@ -20,6 +24,8 @@ pub mod pg;
 mod process;
 pub mod s3;
 
+#[cfg(feature = "test-context")]
+pub use context::*;
 pub use process::{Launch, ServerProcess};
 
 /// Now in Unix milliseconds, the server's unit of time: for rows a tool writes itself.

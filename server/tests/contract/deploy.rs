@@ -4,8 +4,9 @@
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 use server_harness::nginx::Nginx;
+use server_harness::{expect_ok, pg, DbKind};
 
-use crate::common::{self, expect_ok, postgres_available, DbKind, TestServer};
+use crate::TestServer;
 use crate::{every_operation, png, user_operations, Front};
 
 /// Whether a tool the test needs is installed; under CI a missing one fails the test.
@@ -46,7 +47,7 @@ fn with_ours(text: &str, replacements: &[(&str, String)]) -> String {
 /// server's log, and both instances serve.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_contract_holds_through_nginx_in_front_of_two_instances() {
-    if !installed("nginx", server_harness::nginx::binary().is_some()) || !postgres_available() {
+    if !installed("nginx", server_harness::nginx::binary().is_some()) || !pg::available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -58,7 +59,7 @@ async fn the_contract_holds_through_nginx_in_front_of_two_instances() {
 
     for flow in ["user operations", "every operation"] {
         let launch = tokio::task::block_in_place(|| {
-            common::launch(DbKind::Postgres, |c| {
+            TestServer::launch(DbKind::Postgres, |c| {
                 c.public_url = "https://localhost".parse().unwrap();
                 c.login_max_failures = 2;
                 // What docs/deploy.md says to set behind this site.

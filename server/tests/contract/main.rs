@@ -3,9 +3,6 @@
 //! response body is validated against the doc's JSON schema for that operation and status.
 //! (The structural comparison of the two specs is `cargo xtask contract`.)
 
-#[path = "../integration/common/mod.rs"]
-#[allow(dead_code)]
-mod common;
 mod deploy;
 mod recorder;
 mod schema;
@@ -13,8 +10,21 @@ mod schema;
 use std::collections::BTreeSet;
 
 use backend_client::{types, Client, Error};
-use common::{on_both_databases, DbKind, TestServer};
+use server_harness::{on_both_databases, DbKind};
+
 use recorder::Recorder;
+
+/// The server these tests run: this package's `server` binary, configured through its `Config`
+/// (the test context, `TestServer` and the rest, is the harness's, shared with the integration
+/// tests).
+pub struct Backend;
+
+impl server_harness::ServerUnderTest for Backend {
+    type Config = server::config::Config;
+    const BINARY: &'static str = env!("CARGO_BIN_EXE_server");
+}
+
+pub type TestServer = server_harness::TestServer<Backend>;
 
 on_both_databases!(the_user_operations_answer_what_the_doc_says, every_operation_answers_what_the_doc_says);
 
@@ -262,7 +272,7 @@ async fn operations_that_need_a_session_refuse_requests_without_one() {
                 assert_ne!(body["code"], 10101, "{id} needs no session, says the doc: {body}");
                 public.push(id);
             } else {
-                let body = common::expect_error(response, 401, 10101).await;
+                let body = server_harness::expect_error(response, 401, 10101).await;
                 assert!(body["msg"].as_str().unwrap().contains("x-auth-token"), "{id}: {body}");
                 refused.push(id);
             }

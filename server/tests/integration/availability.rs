@@ -3,12 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{expect_error, expect_ok, pg, postgres_available, TestServer};
+use server_harness::{expect_error, expect_ok, pg};
+
+use crate::TestServer;
 
 /// PostgreSQL stopped under a running server (its own cluster, so other tests are not affected).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_down_is_503_and_the_server_recovers() {
-    if !postgres_available() {
+    if !pg::available() {
         return;
     }
     let (cluster, url) = tokio::task::block_in_place(|| {
@@ -55,7 +57,7 @@ async fn sqlite_locked_is_503_and_the_server_recovers() {
     use diesel::connection::SimpleConnection as _;
     use diesel::Connection as _;
 
-    let s = TestServer::start(crate::common::DbKind::Sqlite, |c| c.sqlite_busy_timeout_ms = 300).await;
+    let s = TestServer::start(server_harness::DbKind::Sqlite, |c| c.sqlite_busy_timeout_ms = 300).await;
     s.add_user("alice", "alice-password").await;
     let path = s.database_url().strip_prefix("sqlite://").unwrap().to_owned();
     let mut other = diesel::SqliteConnection::establish(&path).unwrap();
@@ -77,7 +79,7 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
-    if !postgres_available() {
+    if !pg::available() {
         return;
     }
     const WRITERS: usize = 4;
@@ -206,7 +208,7 @@ async fn a_silent_database_is_503_within_the_timeout_for_every_request() {
     use std::sync::Arc;
     use tokio::net::{TcpListener, TcpStream};
 
-    if !postgres_available() {
+    if !pg::available() {
         return;
     }
     let database = tokio::task::block_in_place(pg::test_database);

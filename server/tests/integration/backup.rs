@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::common::{expect_ok, DbKind, TestServer};
+use server_harness::{expect_ok, DbKind};
+
+use crate::TestServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_write_load_restores_every_acknowledged_write() {

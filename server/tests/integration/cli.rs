@@ -4,9 +4,9 @@
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
-use server_harness::Launch;
+use server_harness::{expect_error, expect_ok, on_both_databases, DbKind, Launch};
 
-use crate::common::{expect_error, expect_ok, launch, on_both_databases, DbKind, TestServer};
+use crate::TestServer;
 
 on_both_databases!(user_commands_add_list_passwd_disable, migrate_applies_and_is_idempotent);
 
@@ -39,7 +39,7 @@ fn stderr(o: &Output) -> String {
 }
 
 async fn user_commands_add_list_passwd_disable(db: DbKind) {
-    let launch = tokio::task::block_in_place(|| launch(db, |_| {}));
+    let launch = tokio::task::block_in_place(|| TestServer::launch(db, |_| {}));
     let cli = launch.clone();
     let run = move |args: &'static [&'static str], stdin: &'static str| {
         let launch = cli.clone();
@@ -90,7 +90,7 @@ async fn user_commands_add_list_passwd_disable(db: DbKind) {
 }
 
 async fn migrate_applies_and_is_idempotent(db: DbKind) {
-    let launch = tokio::task::block_in_place(|| launch(db, |_| {}));
+    let launch = tokio::task::block_in_place(|| TestServer::launch(db, |_| {}));
     let out = tokio::task::spawn_blocking(move || {
         let first = server(&launch, &["migrate"], "");
         let second = server(&launch, &["migrate"], "");
@@ -106,7 +106,7 @@ async fn migrate_applies_and_is_idempotent(db: DbKind) {
 /// and says to run `server migrate`, which applies and names the migrations; `--status` lists them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_under_control() {
-    let launch = tokio::task::block_in_place(|| launch(DbKind::Sqlite, |c| c.migrate_on_start = false));
+    let launch = tokio::task::block_in_place(|| TestServer::launch(DbKind::Sqlite, |c| c.migrate_on_start = false));
     let refused = tokio::task::block_in_place(|| launch.start()).expect_err("a schema behind stops the start");
     let refused = format!("{refused:#}");
     assert!(refused.contains("run `server migrate`") && refused.contains("migrate_on_start"), "{refused}");
@@ -188,7 +188,7 @@ async fn serve_prints_admin_password_logs_json_and_stops_on_sigterm() {
     let mut s = TestServer::from_launch(launch).await;
     let password = s.admin_password.clone().expect("the first start prints the admin password");
     let login = s.login("admin", &password).await;
-    let token = crate::common::header(&login, "x-auth-token");
+    let token = server_harness::header(&login, "x-auth-token");
     let uid = expect_ok(login).await["data"]["uid"].as_i64().unwrap();
     expect_ok(s.hola(&token).await).await;
 

@@ -16,9 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use server_harness::{on_both_databases, DbKind};
 use sha2::Digest as _;
 
-use crate::common::{on_both_databases, DbKind, TestServer};
+use crate::TestServer;
 
 on_both_databases!(sigkill_under_write_load_loses_no_acknowledged_write);
 
@@ -186,7 +187,7 @@ async fn login(base: &str, name: &str) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "login of {name}");
-    crate::common::header(&response, "x-auth-token")
+    server_harness::header(&response, "x-auth-token")
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -1,6 +1,8 @@
 //! Client mistakes get the `{code,msg,error}` envelope with a 4xx status, never a 500.
 
-use crate::common::{expect_error, expect_ok, on_both_databases, DbKind, TestServer};
+use server_harness::{expect_error, expect_ok, on_both_databases, DbKind};
+
+use crate::TestServer;
 
 on_both_databases!(unparseable_json_is_a_400_envelope_naming_the_problem, bodies_over_the_limit_are_413,);
 

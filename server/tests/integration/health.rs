@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{expect_error, expect_ok, on_both_databases, pg, postgres_available, DbKind, TestServer};
+use server_harness::{expect_error, expect_ok, on_both_databases, pg, DbKind};
+
+use crate::TestServer;
 
 on_both_databases!(alive_and_ready_without_a_session, a_schema_behind_the_server_is_not_ready);
 
@@ -29,7 +31,7 @@ async fn a_schema_behind_the_server_is_not_ready(db: DbKind) {
 /// PostgreSQL stopped: not ready within the timeout, still alive; ready again once it is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_that_is_down_is_not_ready_and_then_ready_again() {
-    if !postgres_available() {
+    if !pg::available() {
         return;
     }
     let (cluster, url) = tokio::task::block_in_place(|| {

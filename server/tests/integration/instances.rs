@@ -4,8 +4,9 @@
 
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
+use server_harness::{expect_error, expect_ok, header, on_both_databases, DbKind};
 
-use crate::common::{expect_error, expect_ok, header, on_both_databases, DbKind, TestServer};
+use crate::TestServer;
 
 on_both_databases!(two_processes_on_one_database_are_one_server);
 

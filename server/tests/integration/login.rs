@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::common::{expect_error, expect_ok, header, on_both_databases, DbKind, TestServer};
+use server_harness::{expect_error, expect_ok, header, on_both_databases, DbKind};
+
+use crate::TestServer;
 
 on_both_databases!(
     login_returns_the_user_and_one_token_as_cookie_and_header,

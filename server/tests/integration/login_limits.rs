@@ -6,8 +6,9 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Response;
+use server_harness::{expect_error, header, on_both_databases, DbKind};
 
-use crate::common::{expect_error, header, on_both_databases, DbKind, TestServer};
+use crate::TestServer;
 
 on_both_databases!(
     failures_from_one_address_do_not_lock_the_user_out_from_another,

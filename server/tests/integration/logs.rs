@@ -3,8 +3,9 @@
 //! sends a usable one.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use server_harness::{expect_ok, DbKind};
 
-use crate::common::{expect_ok, DbKind, TestServer};
+use crate::TestServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_line_is_json_with_no_key_twice_and_no_line_per_connection() {

@@ -2,8 +2,9 @@
 //! histograms, requests in flight, the pool, database errors, logins and uploads.
 
 use reqwest::multipart::{Form, Part};
+use server_harness::{expect_error, expect_ok, DbKind};
 
-use crate::common::{expect_error, expect_ok, DbKind, TestServer};
+use crate::TestServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_what_the_server_does_on_their_own_address() {

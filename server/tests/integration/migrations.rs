@@ -2,12 +2,14 @@
 //! the later migrations (the count moving out of `users` into `task_counts`, SQLite's tasks
 //! table rebuilt for ids that are never reused).
 
-use crate::common::{launch, on_both_databases, DbKind, TestServer};
+use server_harness::{on_both_databases, DbKind};
+
+use crate::TestServer;
 
 on_both_databases!(a_database_of_the_first_release_upgrades_with_its_tasks_and_counts);
 
 async fn a_database_of_the_first_release_upgrades_with_its_tasks_and_counts(db: DbKind) {
-    let launch = tokio::task::block_in_place(|| launch(db, |_| {}));
+    let launch = tokio::task::block_in_place(|| TestServer::launch(db, |_| {}));
     let backend = match db {
         DbKind::Sqlite => "sqlite",
         DbKind::Postgres => "postgres",
@@ -31,7 +33,7 @@ async fn a_database_of_the_first_release_upgrades_with_its_tasks_and_counts(db: 
          INSERT INTO tasks (user_id, type, input, created_at, updated_at)
              SELECT id, 'video', 'd', 0, 0 FROM users WHERE name = 'other';"
     );
-    let stored = crate::common::stored::Stored::new(launch.database_url());
+    let stored = server_harness::Stored::new(launch.database_url());
     stored.execute(&setup).await;
 
     // The server applies the later migrations as it starts.
@@ -45,6 +47,6 @@ async fn a_database_of_the_first_release_upgrades_with_its_tasks_and_counts(db: 
     s.cli(&["user", "passwd", "old"], "old-password\n").await;
     let token = s.token("old", "old-password").await;
     let list = s.client.get(s.url("tasks?limit=10")).header("x-auth-token", &token).send().await.unwrap();
-    let list = crate::common::expect_ok(list).await;
+    let list = server_harness::expect_ok(list).await;
     assert_eq!((&list["total"], list["items"].as_array().unwrap().len()), (&3.into(), 3), "{list}");
 }

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use server_harness::{expect_ok, DbKind};
 
-use crate::common::{expect_ok, DbKind, TestServer};
+use crate::TestServer;
 
 /// Sends `head` (request line and headers, without the blank line) and `body` raw; the status.
 fn send_raw(addr: &str, head: &str, body: &[u8]) -> Result<(u16, Vec<u8>), TestCaseError> {

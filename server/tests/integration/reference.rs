@@ -3,8 +3,9 @@
 //! served from the binary. (A real browser uses the page in `server/tests/integration/browser/reference-page.cjs`.)
 
 use server_harness::group::output_within;
+use server_harness::{expect_error, DbKind};
 
-use crate::common::{expect_error, DbKind, TestServer};
+use crate::TestServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spec_and_the_reference_page_are_served_without_a_session() {

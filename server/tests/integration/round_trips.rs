@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use server_harness::{expect_ok, pg};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::common::{expect_ok, pg, postgres_available, TestServer};
+use crate::TestServer;
 
 /// Counts round trips: a burst of bytes from the server after PostgreSQL last spoke is one.
 /// While counting, PostgreSQL's answers are held back 20 ms: statements sent together (µs apart)
@@ -80,7 +81,7 @@ async fn proxy(upstream: String, trips: Arc<RoundTrips>) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statements_that_can_go_together_go_in_one_round_trip() {
-    if !postgres_available() {
+    if !pg::available() {
         return;
     }
     let database = tokio::task::block_in_place(pg::test_database);

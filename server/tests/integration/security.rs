@@ -18,10 +18,10 @@ use std::path::Path;
 
 use serde_json::json;
 use server_harness::http::Request;
-use server_harness::Launch;
+use server_harness::{on_both_databases, DbKind, Launch};
 use sha2::Digest as _;
 
-use crate::common::{on_both_databases, DbKind, TestServer};
+use crate::TestServer;
 
 on_both_databases!(passwords_and_tokens_never_reach_the_log, the_database_holds_no_token_or_password);
 
@@ -37,7 +37,7 @@ async fn passwords_and_tokens_never_reach_the_log(db: DbKind) {
     assert_eq!(login(wrong_password).await.unwrap().status(), 401);
     let response = login(&admin_password).await.unwrap();
     assert_eq!(response.status(), 200);
-    let token = crate::common::header(&response, "x-auth-token");
+    let token = server_harness::header(&response, "x-auth-token");
 
     // The token used every way a client can send it, valid and not.
     let hola = |h: (&str, String)| client.get(server.url("hola")).header(h.0, h.1).send();
@@ -77,7 +77,7 @@ async fn passwords_and_tokens_never_reach_the_log(db: DbKind) {
 }
 
 async fn the_database_holds_no_token_or_password(db: DbKind) {
-    let s = crate::common::TestServer::start(db, |_| {}).await;
+    let s = crate::TestServer::start(db, |_| {}).await;
     s.add_user("alice", "alice-password-42").await;
     let token = s.token("alice", "alice-password-42").await;
     // The session is found by the token's hash, and only by it.
@@ -121,7 +121,7 @@ fn sha256_hex(bytes: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_names_take_as_long_as_wrong_passwords() {
     // 18 failed logins from one address: neither its lockout nor its bucket of logins may cut in.
-    let s = crate::common::TestServer::start(DbKind::Sqlite, |c| {
+    let s = crate::TestServer::start(DbKind::Sqlite, |c| {
         c.login_max_failures = 1000;
         c.login_rate_per_minute = 0;
     })

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use server::housekeeping::{sweep, Swept};
+use server_harness::{expect_error, expect_ok, header, on_both_databases, test_config, DbKind};
 
-use crate::common::{expect_error, expect_ok, header, on_both_databases, test_config, DbKind, TestServer};
+use crate::TestServer;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -136,7 +137,7 @@ async fn expired_sessions_and_old_login_failures_are_swept(db: DbKind) {
     let start = server::clock::Clock::system().now_ms();
     let token = s.token("alice", "alice-password").await;
     expect_error(s.login("ghost", "a guess").await, 401, 10106).await;
-    let mut config = test_config();
+    let mut config: server::config::Config = test_config();
     (config.session_idle_secs, config.session_lifetime_secs, config.login_window_secs) = (100, 86_400, 200);
     let pool = server::db::Pool::connect(&s.database_url().parse().unwrap(), &config.pool_options()).unwrap();
     let swept = |at_secs: i64| sweep(&pool, &config, start + at_secs * 1000);

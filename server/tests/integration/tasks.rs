@@ -3,8 +3,9 @@
 
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
+use server_harness::{expect_error, expect_ok, on_both_databases, DbKind};
 
-use crate::common::{expect_error, expect_ok, on_both_databases, DbKind, TestServer};
+use crate::TestServer;
 
 on_both_databases!(
     a_created_task_reads_back_in_detail_and_in_the_list,
@@ -29,16 +30,32 @@ pub struct User {
     pub token: String,
 }
 
-impl TestServer {
-    pub async fn user(&self, name: &str) -> User {
+/// What a logged-in user does with tasks, as steps on a test server.
+pub(crate) trait UserSteps {
+    /// Adds the user `name` (password `NAME-password`) and logs them in.
+    async fn user(&self, name: &str) -> User;
+    /// A request with `user`'s session and a JSON body.
+    async fn send(&self, user: &User, method: Method, path: &str, body: Value) -> Response;
+    /// A GET with `user`'s session and a raw query string.
+    async fn get(&self, user: &User, path_and_query: &str) -> Response;
+    /// Creates a task of type image with this input; returns its id (the newest in the list).
+    async fn create_task(&self, user: &User, input: &str) -> i64;
+    async fn task(&self, user: &User, id: i64) -> Value;
+    async fn set_status(&self, user: &User, id: i64, status: u8) -> Response;
+    async fn list(&self, user: &User, query: &str) -> Value;
+    /// `(endpoint, operation)` of the user's operation-log rows, oldest first, after logging in.
+    async fn ops(&self, user: &User) -> Vec<(String, String, Value)>;
+}
+
+impl UserSteps for TestServer {
+    async fn user(&self, name: &str) -> User {
         let password = format!("{name}-password");
         let id = self.add_user(name, &password).await;
         let token = self.token(name, &password).await;
         User { id, token }
     }
 
-    /// A request with `user`'s session and a JSON body.
-    pub async fn send(&self, user: &User, method: Method, path: &str, body: Value) -> Response {
+    async fn send(&self, user: &User, method: Method, path: &str, body: Value) -> Response {
         self.client
             .request(method, self.url(path))
             .header("x-auth-token", &user.token)
@@ -48,34 +65,31 @@ impl TestServer {
             .unwrap()
     }
 
-    /// A GET with `user`'s session and a raw query string.
-    pub async fn get(&self, user: &User, path_and_query: &str) -> Response {
+    async fn get(&self, user: &User, path_and_query: &str) -> Response {
         self.client.get(self.url(path_and_query)).header("x-auth-token", &user.token).send().await.unwrap()
     }
 
-    /// Creates a task of type image with this input; returns its id (the newest in the list).
-    pub async fn create_task(&self, user: &User, input: &str) -> i64 {
+    async fn create_task(&self, user: &User, input: &str) -> i64 {
         let body = json!({ "type": "image", "priority": 1, "input": input, "note": "" });
         expect_ok(self.send(user, Method::POST, "task", body).await).await;
         let list = expect_ok(self.get(user, "tasks?limit=1").await).await;
         list["items"][0]["id"].as_i64().unwrap()
     }
 
-    pub async fn task(&self, user: &User, id: i64) -> Value {
+    async fn task(&self, user: &User, id: i64) -> Value {
         expect_ok(self.get(user, &format!("task?id={id}")).await).await["data"].clone()
     }
 
-    pub async fn set_status(&self, user: &User, id: i64, status: u8) -> Response {
+    async fn set_status(&self, user: &User, id: i64, status: u8) -> Response {
         let body = json!({ "id": id, "status": status });
         self.send(user, Method::PUT, "task/status", body).await
     }
 
-    pub async fn list(&self, user: &User, query: &str) -> Value {
+    async fn list(&self, user: &User, query: &str) -> Value {
         expect_ok(self.get(user, &format!("tasks?{query}")).await).await
     }
 
-    /// `(endpoint, operation)` of the user's operation-log rows, oldest first, after logging in.
-    pub async fn ops(&self, user: &User) -> Vec<(String, String, Value)> {
+    async fn ops(&self, user: &User) -> Vec<(String, String, Value)> {
         self.stored()
             .ops_of(user.id)
             .await

@@ -4,8 +4,9 @@
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 use server_harness::pg::{Cluster, Tls, TEST_SETTINGS};
+use server_harness::{expect_ok, pg};
 
-use crate::common::{expect_ok, launch_on, postgres_available, TestServer};
+use crate::TestServer;
 
 /// A CA's certificate (PEM), and a server certificate (PEM) with its key, signed by that CA.
 fn certificates(ca_name: &str) -> (String, String, String) {
@@ -60,7 +61,7 @@ async fn serves_over_tls(cluster: &Cluster, url: &str) {
 
 /// The server refuses to start on `url`, saying which sslmode failed.
 fn refuses_to_start(url: &str, sslmode: &str) {
-    let launch = launch_on(url, |_| {});
+    let launch = TestServer::launch_on(url, |_| {});
     let refused = tokio::task::block_in_place(|| launch.start()).expect_err("the start is refused");
     let refused = format!("{refused:#}");
     assert!(refused.contains(&format!("sslmode={sslmode}")), "{url}: {refused}");
@@ -68,7 +69,7 @@ fn refuses_to_start(url: &str, sslmode: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn require_and_verify_full_connect_and_a_wrong_ca_or_host_is_refused_at_start() {
-    if !postgres_available() {
+    if !pg::available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -96,7 +97,7 @@ async fn require_and_verify_full_connect_and_a_wrong_ca_or_host_is_refused_at_st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostssl_only_server_refuses_a_plain_connection() {
-    if !postgres_available() {
+    if !pg::available() {
         return;
     }
     let (_, cert, key) = certificates("test CA");

@@ -1,7 +1,7 @@
 //! Uploads: a round trip per image format, sniffing (a disguised text file), the size limit as a
 //! client still sending sees it, a hostile file name, the served files (with their `ETag` and
 //! 304), and the server's memory under 32 uploads at once — each on the local folder (SQLite and
-//! PostgreSQL) and in an S3 bucket (moto; `common::on_both_stores!`).
+//! PostgreSQL) and in an S3 bucket (moto; `server_harness::on_both_stores!`).
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
+use server_harness::s3::{test_bucket, Bucket};
+use server_harness::{expect_error, expect_ok, on_both_stores, use_bucket, DbKind, StoreKind};
 use sha2::Digest as _;
 
-use crate::common::{expect_error, expect_ok, on_both_stores, use_bucket, DbKind, StoreKind, TestServer};
-use crate::tasks::User;
-use server_harness::s3::{test_bucket, Bucket};
+use crate::tasks::{User, UserSteps as _};
+use crate::TestServer;
 
 on_both_stores!(
     uploads_round_trip_with_their_content_type,

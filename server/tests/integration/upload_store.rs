@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use server_harness::s3::{self, Bucket, Moto, Proxy};
+use server_harness::{expect_error, expect_ok, pg, use_bucket, DbKind};
 
-use crate::common::{
-    self, expect_error, expect_ok, pg, postgres_available, s3_available, use_bucket, DbKind, TestServer,
-};
+use crate::tasks::UserSteps as _;
 use crate::upload::{image_seeded, sha256_hex, upload, PNG};
+use crate::TestServer;
 
 /// A moto server of the test's own (to pause, lock or slow down), and a bucket in it.
 fn own_bucket() -> (Arc<Moto>, Bucket) {
@@ -39,7 +39,7 @@ fn check_bucket(bucket: &Bucket, prefix: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_and_one_bucket_share_uploads() {
-    if !postgres_available() || !s3_available() {
+    if !pg::available() || !s3::available() {
         return;
     }
     let (database, bucket) = tokio::task::block_in_place(|| (pg::test_database(), s3::test_bucket()));
@@ -47,7 +47,7 @@ async fn two_instances_on_one_postgres_and_one_bucket_share_uploads() {
     let a = TestServer::start_on(&database, |c| use_bucket(c, &bucket, "shared", &bucket.moto().endpoint())).await;
     // B, as if on another machine (an upload folder of its own), reaches the bucket through the
     // standard AWS variables.
-    let b = common::launch_on(&database, |c| c.upload_store = bucket.url("shared").parse().unwrap())
+    let b = TestServer::launch_on(&database, |c| c.upload_store = bucket.url("shared").parse().unwrap())
         .var("AWS_ENDPOINT_URL", bucket.moto().endpoint())
         .var("AWS_REGION", s3::REGION)
         .var("AWS_ACCESS_KEY_ID", s3::ACCESS_KEY_ID)
@@ -99,7 +99,7 @@ async fn the_store_refusing_or_hung_under_load_is_503_within_the_bound_then_reco
     /// the timeout (a multipart one may then spend as long on the abort); the rest is slack for a
     /// machine busy with other work.
     const BOUND: Duration = Duration::from_secs(2 * TIMEOUT_SECS + 2);
-    if !s3_available() {
+    if !s3::available() {
         return;
     }
     let (moto, bucket) = tokio::task::block_in_place(own_bucket);
@@ -239,7 +239,7 @@ async fn the_store_refusing_or_hung_under_load_is_503_within_the_bound_then_reco
 /// no such name, and the same image uploaded again is stored whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkill_mid_upload_leaves_no_object() {
-    if !s3_available() {
+    if !s3::available() {
         return;
     }
     let (moto, bucket) = tokio::task::block_in_place(own_bucket);
@@ -291,7 +291,7 @@ async fn a_sigkill_mid_upload_leaves_no_object() {
 /// make `/readyz` not ready and uploads 503.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_bucket_or_refused_credentials_stop_the_start_and_fail_readyz() {
-    if !s3_available() {
+    if !s3::available() {
         return;
     }
     let (moto, bucket) = tokio::task::block_in_place(own_bucket);
@@ -301,7 +301,7 @@ async fn a_missing_bucket_or_refused_credentials_stop_the_start_and_fail_readyz(
         format!("{e:#}")
     };
 
-    let missing = common::launch(DbKind::Sqlite, |c| {
+    let missing = TestServer::launch(DbKind::Sqlite, |c| {
         use_bucket(c, &bucket, "p", &endpoint);
         c.upload_store = "s3://no-such-bucket/p".parse().unwrap();
     });
