@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clients::Network;
 use crate::db::postgres::tls::SslMode;
+use crate::db::postgres::Pooler;
 use crate::db::DatabaseUrl;
 use crate::uploads::Location;
 use parse::serde_text;
@@ -105,6 +106,12 @@ pub struct Config {
     /// PostgreSQL: the PEM file of the CA certificates `verify-ca` and `verify-full` trust (also
     /// makes `require` check the chain). An `sslrootcert` in the database URL beats it.
     pub db_sslrootcert: String,
+    /// PostgreSQL: what stands between the server and the database — `none`, or `transaction`
+    /// for a pooler that lends a session one transaction at a time (PgBouncer's
+    /// `pool_mode = transaction`): then nothing the server leaves on a session outlives its
+    /// transaction.
+    #[serde(deserialize_with = "serde_text::db_pooler", serialize_with = "serde_text::display")]
+    pub db_pooler: Pooler,
     /// Where to serve Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9100`; empty: none. An
     /// address of its own, so that metrics are never public by accident.
     #[serde(deserialize_with = "serde_text::metrics_bind", serialize_with = "serde_text::optional")]
@@ -203,6 +210,7 @@ impl Default for Config {
             sqlite_busy_timeout_ms: 5000,
             db_sslmode: SslMode::Prefer,
             db_sslrootcert: String::new(),
+            db_pooler: Pooler::None,
             metrics_bind: None,
             migrate_on_start: true,
         }
@@ -330,6 +338,7 @@ impl Config {
             sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
             sslmode: self.db_sslmode,
             sslrootcert: self.db_sslrootcert.clone(),
+            pooler: self.db_pooler,
         }
     }
 }

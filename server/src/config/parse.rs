@@ -13,6 +13,7 @@ use serde::{Deserialize as _, Deserializer, Serializer};
 use super::PublicUrl;
 use crate::clients::Network;
 use crate::db::postgres::tls::SslMode;
+use crate::db::postgres::Pooler;
 use crate::db::DatabaseUrl;
 use crate::uploads::Location;
 
@@ -50,6 +51,10 @@ pub fn log_level(text: &str) -> anyhow::Result<slog::Level> {
 
 pub fn db_sslmode(text: &str) -> anyhow::Result<SslMode> {
     SslMode::parse(text).context("db_sslmode")
+}
+
+pub fn db_pooler(text: &str) -> anyhow::Result<Pooler> {
+    Pooler::parse(text)
 }
 
 /// One entry of `trusted_proxies`.
@@ -93,6 +98,10 @@ pub mod serde_text {
 
     pub fn db_sslmode<'de, D: Deserializer<'de>>(d: D) -> Result<SslMode, D::Error> {
         read(d, super::db_sslmode)
+    }
+
+    pub fn db_pooler<'de, D: Deserializer<'de>>(d: D) -> Result<Pooler, D::Error> {
+        read(d, super::db_pooler)
     }
 
     pub fn trusted_proxies<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Network>, D::Error> {

@@ -117,6 +117,8 @@ pub struct PoolOptions {
     /// (`postgres::tls`).
     pub sslmode: postgres::tls::SslMode,
     pub sslrootcert: String,
+    /// PostgreSQL only: what stands between the server and the database.
+    pub pooler: postgres::Pooler,
 }
 
 /// The connection pool, over one of the two backends.

@@ -10,7 +10,7 @@ use diesel::result::QueryResult;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use std::sync::Arc;
 
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
 pub use failures::outcome;
@@ -142,22 +142,68 @@ fn with_tcp_timeouts(url: &str) -> String {
     out
 }
 
-/// Opens a connection (TLS as the connector says) that plans each prepared statement once.
+/// What stands between the server and PostgreSQL (`db_pooler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pooler {
+    /// Nothing: each connection is a PostgreSQL session of its own.
+    #[default]
+    None,
+    /// A pooler that lends a PostgreSQL session for one transaction at a time (PgBouncer's
+    /// `pool_mode = transaction`): nothing a connection leaves on its session outlives the
+    /// transaction, nor reaches the next one.
+    Transaction,
+}
+
+impl Pooler {
+    pub fn parse(text: &str) -> anyhow::Result<Pooler> {
+        match text {
+            "none" => Ok(Pooler::None),
+            "transaction" => Ok(Pooler::Transaction),
+            other => anyhow::bail!("db_pooler {other:?}: expected none or transaction"),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pooler::None => "none",
+            Pooler::Transaction => "transaction",
+        }
+    }
+}
+
+impl std::fmt::Display for Pooler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Opens a connection (TLS as the connector says) set up for what stands before PostgreSQL.
 ///
-/// Why: with PostgreSQL's default `plan_cache_mode = auto`, a prepared statement is planned again
-/// with its values on every execution until a generic plan looks no costlier than those. A
-/// `LIMIT $n` is unknown to the generic plan, which then assumes a tenth of the rows: the list
-/// page's generic plan never qualified and every page was planned afresh. Every statement here
-/// finds its rows through an index on the columns it filters on, so the values change no plan.
-pub async fn establish(connector: &Connector) -> diesel::ConnectionResult<Conn> {
+/// Directly, it plans each prepared statement once. Why: with PostgreSQL's default
+/// `plan_cache_mode = auto`, a prepared statement is planned again with its values on every
+/// execution until a generic plan looks no costlier than those. A `LIMIT $n` is unknown to the
+/// generic plan, which then assumes a tenth of the rows: the list page's generic plan never
+/// qualified and every page was planned afresh. Every statement here finds its rows through an
+/// index on the columns it filters on, so the values change no plan.
+///
+/// Through a transaction pooler, a named statement or a session setting would stay on whichever
+/// PostgreSQL session ran it: every statement goes as the unnamed statement instead, parsed and
+/// run in one message (the statement cache off, and the vendored diesel-async's addition), and
+/// no setting is made. There is no plan to keep anyway: each statement is planned as it runs.
+pub async fn establish(connector: &Connector, pooler: Pooler) -> diesel::ConnectionResult<Conn> {
     let mut conn = connector.connect().await?;
-    // Set only where the setting exists: PostgreSQL before 12 has none, and plans as it always
-    // did there.
-    conn.batch_execute(
-        "SELECT set_config(name, 'force_generic_plan', false) FROM pg_settings WHERE name = 'plan_cache_mode'",
-    )
-    .await
-    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    match pooler {
+        Pooler::Transaction => conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled),
+        // Set only where the setting exists: PostgreSQL before 12 has none, and plans as it
+        // always did there.
+        Pooler::None => conn
+            .batch_execute(
+                "SELECT set_config(name, 'force_generic_plan', false) FROM pg_settings \
+                 WHERE name = 'plan_cache_mode'",
+            )
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?,
+    }
     Ok(conn)
 }
 
@@ -169,12 +215,13 @@ fn connector(url: &str, options: &PoolOptions) -> anyhow::Result<Arc<Connector>>
 /// The pool and the shared read connections for `url`; connections open on first use.
 pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> {
     let connector = connector(url, options)?;
-    let shared = SharedConns::new(connector.clone(), options.read_connections, options.connection_timeout);
+    let pooler = options.pooler;
+    let shared = SharedConns::new(connector.clone(), pooler, options.read_connections, options.connection_timeout);
     let mut config = ManagerConfig::default();
     // The manager's URL is unused: every connection is the connector's.
     config.custom_setup = Box::new(move |_url| {
         let connector = connector.clone();
-        Box::pin(async move { establish(&connector).await })
+        Box::pin(async move { establish(&connector, pooler).await })
     });
     let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
     Ok(Pool::Postgres(pool, Arc::new(shared)))
@@ -184,7 +231,12 @@ pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> 
 /// that says, at start, when the database cannot be reached as configured (e.g. its `sslmode`).
 pub(super) async fn migration_connection(url: &str, options: &PoolOptions) -> anyhow::Result<Conn> {
     // The connector's errors name the sslmode they were made with.
-    connector(url, options)?.connect().await.context("connecting to PostgreSQL")
+    let mut conn = connector(url, options)?.connect().await.context("connecting to PostgreSQL")?;
+    if options.pooler == Pooler::Transaction {
+        // Migrations run their statements as the pool does (see `establish`).
+        conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+    }
+    Ok(conn)
 }
 
 #[cfg(test)]
@@ -202,9 +254,9 @@ mod tests {
         }
         let url = tokio::task::spawn_blocking(server_harness::pg::test_database).await.unwrap();
         let connector = Connector::new(&url, tls::SslMode::Disable, "").unwrap();
-        let mut conn = establish(&connector).await.unwrap();
+        let mut conn = establish(&connector, Pooler::None).await.unwrap();
         conn.batch_execute("CREATE TABLE t (id int PRIMARY KEY)").await.unwrap();
-        Some((conn, establish(&connector).await.unwrap()))
+        Some((conn, establish(&connector, Pooler::None).await.unwrap()))
     }
 
     /// A cached prepared statement, as the server's writes are (`CacheBySql`).

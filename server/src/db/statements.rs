@@ -25,19 +25,24 @@ fn one_connection() -> PoolOptions {
         sqlite_busy_timeout: std::time::Duration::from_secs(5),
         sslmode: super::postgres::tls::SslMode::Prefer,
         sslrootcert: String::new(),
+        pooler: super::postgres::Pooler::None,
     }
 }
 
 /// A migrated pool on a fresh PostgreSQL database, with the user `alice`; `None` when PostgreSQL
 /// is not installed.
 async fn pool_with_alice() -> Option<(Pool, i64)> {
+    pool_with_alice_and(one_connection()).await
+}
+
+async fn pool_with_alice_and(options: PoolOptions) -> Option<(Pool, i64)> {
     if !server_harness::pg::available() {
         return None;
     }
     let url = tokio::task::spawn_blocking(server_harness::pg::test_database).await.unwrap();
     let url = url.parse().unwrap();
-    super::migrations::migrate(&url, &one_connection()).await.unwrap();
-    let pool = Pool::connect(&url, &one_connection()).unwrap();
+    super::migrations::migrate(&url, &options).await.unwrap();
+    let pool = Pool::connect(&url, &options).unwrap();
     let alice = NewUser { name: "alice", password_hash: "-", role: 0, perm: 0, created_at: 0, updated_at: 0 };
     let user_id = db!(write: &pool, users::insert(&alice)).unwrap();
     Some((pool, user_id))
@@ -61,9 +66,8 @@ struct Prepared {
     n: i64,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writes_are_prepared_once_and_reused() {
-    let Some((pool, user_id)) = pool_with_alice().await else { return };
+/// Every kind of write the server makes, five tasks' worth; their ids.
+async fn write_tasks(pool: &Pool, user_id: i64) -> Vec<i64> {
     let op = |endpoint: &'static str| NewOp {
         user_id,
         endpoint,
@@ -84,14 +88,21 @@ async fn writes_are_prepared_once_and_reused() {
             created_at: 0,
             updated_at: 0,
         };
-        ids.push(db!(write: &pool, tasks::create(&task, &op("post_task"))).unwrap());
+        ids.push(db!(write: pool, tasks::create(&task, &op("post_task"))).unwrap());
     }
     for (i, &id) in ids.iter().enumerate() {
         let note = format!("note {i}");
-        db!(write: &pool, tasks::update(user_id, id, Some(note.as_str()), None, &op("put_task"))).unwrap();
-        db!(write: &pool, tasks::set_status(user_id, id, 2, &op("put_task_status"))).unwrap();
+        db!(write: pool, tasks::update(user_id, id, Some(note.as_str()), None, &op("put_task"))).unwrap();
+        db!(write: pool, tasks::set_status(user_id, id, 2, &op("put_task_status"))).unwrap();
     }
-    db!(write: &pool, tasks::delete(user_id, &ids[..2], &op("delete_task"))).unwrap();
+    db!(write: pool, tasks::delete(user_id, &ids[..2], &op("delete_task"))).unwrap();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_prepared_once_and_reused() {
+    let Some((pool, user_id)) = pool_with_alice().await else { return };
+    write_tasks(&pool, user_id).await;
 
     let Pool::Postgres(pg, _) = &pool else { unreachable!() };
     let mut conn = pg.get().await.unwrap();
@@ -146,5 +157,63 @@ async fn list_pages_are_planned_once_not_per_request() {
     assert_eq!((page.generic_plans, page.custom_plans), (8, 0), "the page statement: {}", page.statement);
     for p in &plans {
         assert_eq!(p.custom_plans, 0, "planned again for its values: {}", p.statement);
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = Text)]
+    plan_cache_mode: String,
+}
+
+/// `db_pooler = "transaction"`: the same reads and writes leave no named statement and no setting
+/// on the sessions they ran on, so that a pooler may lend those sessions to anyone after each
+/// transaction (the vendored diesel-async's unnamed statements, `server/vendor/diesel-async`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_transaction_pooler_no_statement_is_named() {
+    let options = PoolOptions { pooler: super::postgres::Pooler::Transaction, ..one_connection() };
+    let Some((pool, user_id)) = pool_with_alice_and(options).await else { return };
+    let ids = write_tasks(&pool, user_id).await;
+    let Pool::Postgres(pg, shared) = &pool else { unreachable!() };
+    use diesel_async::SimpleAsyncConnection as _;
+    let mut setup = pg.get().await.unwrap();
+    setup
+        .batch_execute(&format!(
+            "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES ({user_id}, 'h', 0, 0)"
+        ))
+        .await
+        .unwrap();
+    drop(setup);
+    for _ in 0..3 {
+        let (session, total, rows) = db!(shared: &pool, tasks::list_with_session("h", 0, 20)).unwrap();
+        assert!(session.is_some());
+        assert_eq!((total, rows.len()), (3, 3), "the writes all went through");
+        assert!(rows.iter().all(|t| t.status == 2 && ids.contains(&t.id)));
+    }
+
+    let named = "SELECT count(*) AS n FROM pg_prepared_statements";
+    let shown = "SELECT current_setting('plan_cache_mode') AS plan_cache_mode";
+    let mut pooled = pg.get().await.unwrap();
+    let read = shared.get().await.unwrap();
+    for (which, n, mode) in [
+        (
+            "the pooled connection",
+            diesel::sql_query(named).get_result::<Count>(&mut *pooled).await.unwrap().n,
+            diesel::sql_query(shown).get_result::<Setting>(&mut *pooled).await.unwrap().plan_cache_mode,
+        ),
+        (
+            "the shared read connection",
+            diesel::sql_query(named).get_result::<Count>(&mut &*read).await.unwrap().n,
+            diesel::sql_query(shown).get_result::<Setting>(&mut &*read).await.unwrap().plan_cache_mode,
+        ),
+    ] {
+        assert_eq!(n, 0, "{which} holds named statements");
+        assert_eq!(mode, "auto", "{which} changed a session setting");
     }
 }

@@ -19,11 +19,12 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::tls::Connector;
-use super::Conn;
+use super::{Conn, Pooler};
 use crate::db::DbError;
 
 pub struct SharedConns {
     connector: Arc<Connector>,
+    pooler: Pooler,
     timeout: Duration,
     slots: Vec<Slot>,
     next: AtomicUsize,
@@ -38,10 +39,10 @@ struct Slot {
 }
 
 impl SharedConns {
-    /// `count` connections made by `connector` (at least one), opened on first use.
-    pub fn new(connector: Arc<Connector>, count: u32, timeout: Duration) -> Self {
+    /// `count` connections made by `connector` for `pooler` (at least one), opened on first use.
+    pub fn new(connector: Arc<Connector>, pooler: Pooler, count: u32, timeout: Duration) -> Self {
         let slots = (0..count.max(1)).map(|_| Slot::default()).collect();
-        SharedConns { connector, timeout, slots, next: AtomicUsize::new(0) }
+        SharedConns { connector, pooler, timeout, slots, next: AtomicUsize::new(0) }
     }
 
     /// One of the shared connections, in turn; opened if it is not (or no longer) open. Waits at
@@ -62,7 +63,9 @@ impl SharedConns {
         if let Some(conn) = slot.current() {
             return Ok(conn);
         }
-        let conn = Arc::new(super::establish(&self.connector).await.map_err(|e| DbError::Unavailable(e.to_string()))?);
+        let conn = Arc::new(
+            super::establish(&self.connector, self.pooler).await.map_err(|e| DbError::Unavailable(e.to_string()))?,
+        );
         *slot.conn.write().unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
         Ok(conn)
     }
