@@ -37,6 +37,15 @@ impl Server {
         std::fs::create_dir_all(&config.upload_dir)
             .with_context(|| format!("creating the upload folder {}", config.upload_dir))?;
         let pool = config.open_database().await?;
+        if pool.backend() == crate::db::Backend::Postgres {
+            // Each instance's share of PostgreSQL's max_connections (or of a pooler's
+            // max_client_conn): the budget docs/deploy.md adds up across instances.
+            let most = config.db_pool_size.saturating_add(config.db_read_connections);
+            slog::info!(log, "opening at most {most} connections to PostgreSQL (db_pool_size + db_read_connections)";
+                "db_pool_size" => config.db_pool_size,
+                "db_read_connections" => config.db_read_connections,
+                "db_pooler" => %config.db_pooler);
+        }
         // A store that cannot serve (a missing bucket, refused credentials, no answer) stops the
         // start with what is wrong, rather than failing every upload later.
         let uploads = crate::uploads::Store::open(&config.upload_settings())?;

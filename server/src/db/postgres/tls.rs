@@ -103,7 +103,8 @@ impl Connector {
         let refused = |e: tokio_postgres::Error| {
             // The TLS failure itself is the error's source, which Display leaves out.
             let cause = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
-            diesel::ConnectionError::BadConnection(format!("{e}{cause} (sslmode={})", self.mode.name()))
+            let advice = e.code().and_then(too_many_clients).unwrap_or_default();
+            diesel::ConnectionError::BadConnection(format!("{e}{cause} (sslmode={}){advice}", self.mode.name()))
         };
         match &self.tls {
             None => {
@@ -115,6 +116,30 @@ impl Connector {
                 AsyncPgConnection::try_from_client_and_connection(client, connection).await
             }
         }
+    }
+}
+
+/// What to change when a connection is refused for want of room, by its SQLSTATE: PostgreSQL's
+/// own refusal (53300 too_many_connections), or a pooler's (PgBouncer sends every refusal of its
+/// own, and PostgreSQL's when it relays one at login, as 08P01 protocol_violation — a code
+/// PostgreSQL itself never answers a well-formed login with).
+fn too_many_clients(code: &tokio_postgres::error::SqlState) -> Option<&'static str> {
+    use tokio_postgres::error::SqlState;
+    if *code == SqlState::TOO_MANY_CONNECTIONS {
+        Some(
+            ": PostgreSQL has no connection left for this instance. Each instance opens up to \
+             db_pool_size + db_read_connections; across instances that must stay within PostgreSQL's \
+             max_connections, minus a reserve: lower them, raise max_connections, or run the instances \
+             through a transaction pooler (db_pooler = \"transaction\"; docs/deploy.md)",
+        )
+    } else if *code == SqlState::PROTOCOL_VIOLATION {
+        Some(
+            ": the pooler refused the connection. Its max_client_conn must cover every instance's \
+             db_pool_size + db_read_connections, and its pool (default_pool_size, max_db_connections) \
+             stay within PostgreSQL's max_connections (docs/deploy.md)",
+        )
+    } else {
+        None
     }
 }
 
