@@ -202,7 +202,7 @@ fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -
         .query_text(&format!("SELECT token_hash FROM sessions WHERE user_id = {bench_uid} ORDER BY id DESC LIMIT 1"))?;
 
     // Capture the real server's answer to each endpoint: the bare server repeats those bytes.
-    let png = png();
+    let png = scripts::png();
     let mut answers = bare::Answers::new();
     for &endpoint in &plan.endpoints {
         let cx = scripts::Ctx { token: &token, login_password: PASSWORD, lo, hi, base: 0, threads: 1, png: &png };
@@ -661,28 +661,16 @@ fn pgbench(
     // pgbench.
     let log_prefix = format!("pgbench-{endpoint}-{clients}");
     std::fs::write(&script, scripts::pgbench(endpoint))?;
-    let vars = [
-        format!("h={token_hash}"),
-        format!("uid={uid}"),
-        format!("lid={lid}"),
-        format!("lo={}", cx.lo),
-        format!("hi={}", cx.hi),
-        format!("base={}", cx.base),
-        format!("clients={clients}"),
-        "n=0".to_string(),
-        format!("now={}", unix_ms()),
-    ];
+    let vars = scripts::PgbenchVars { token_hash, uid, lid, lo: cx.lo, hi: cx.hi, base: cx.base, clients };
     let mut cmd = Command::new(cluster.pgbench());
     cmd.args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", &cx.threads.to_string()])
         .args(["-T", &plan.secs.to_string(), "-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "postgres"])
         .args(["-l", "--sampling-rate=0.1", &format!("--log-prefix={log_prefix}")])
+        .args(vars.args(unix_ms()))
         .env("PGSSLMODE", sslmode)
         .current_dir(&plan.work)
         .arg("-f")
         .arg(&script);
-    for v in &vars {
-        cmd.args(["-D", v]);
-    }
     let out = cmd.arg("bench").stdin(Stdio::null()).output().context("running pgbench")?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
@@ -828,20 +816,4 @@ fn argon2_limit(plan: &Plan, clients: u32) -> Result<f64> {
 fn self_signed_certificate() -> Result<(String, String)> {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
     Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
-}
-
-/// A small real PNG (16×16, a colour gradient, 463 bytes): what the upload endpoint stores.
-fn png() -> Vec<u8> {
-    const HEX: &str =
-        "89504e470d0a1a0a0000000d494844520000001000000010080200000090916836000001964944415478da15d1511544\
-                       21084551231881084630021188608413c1084620021188400422cc1bbfd9accb758cc11cc8600df640073638030677f0\
-                       063e88410e6ad083312673229335d9139dd8e44c98dcc99bf8242639a949cf0f08531061095b50c18423205ce1092e84\
-                       9042092d1f58cc852cd6622f74618bb36071176fe18b58e4a216bd3eb0991bd9accddee8c63667c3e66edec637b1c94d\
-                       6d7a7f40998a284bd98a2aa61c05e52a4f712594544a69fd80310d3196b10d35cc3806c6359ee146186994d1f681c33c\
-                       c8611df6410f7638070ef7f00e7e88431eead0e703ff02bf4abe23bfd85f906ff537fc7f171e38042414f4f73de3322f\
-                       7259977dd18b5dcefd8fdfcbbbf8252e79a94bdf0f3ce6431eebb11ffab0c779ffe5f7f11efe88473eead1ef03ce74c4\
-                       59ce76d431e7f83fca759ee34e38e994d3fe81600612ac60071a5870e21ffc062ff020820c2ae8f84032134956b2134d\
-                       2c39f93ff3262ff124924c2ae9fc40310b2956b10b2dac38f52fe516aff0228a2caae8fa40331b6956b31b6dac39fdaf\
-                       f036aff1269a6caae9e607880270100b735fc00000000049454e44ae426082";
-    (0..HEX.len()).step_by(2).map(|i| u8::from_str_radix(&HEX[i..i + 2], 16).expect("hex")).collect()
 }

@@ -1,7 +1,7 @@
 //! What each endpoint sends (a wrk Lua script) and the statements it issues (a pgbench script).
-//! The pgbench scripts are the server's diesel queries (`server/src/db/`) written out as SQL:
-//! the session lookup every authenticated request makes, then the endpoint's own statements,
-//! in the same transactions.
+//! The pgbench scripts are the statements the server's diesel queries (`server/src/db/queries/`)
+//! send to PostgreSQL: the session lookup every authenticated request makes, then the endpoint's
+//! own statements, in the same transactions and the same order (`sql_drift.rs` holds them to it).
 
 /// What a run needs to know about the seeded data.
 pub struct Ctx<'a> {
@@ -51,6 +51,22 @@ pub fn upload_body(png: &[u8]) -> Vec<u8> {
     body
 }
 
+/// A small real PNG (16×16, a colour gradient, 463 bytes): what the upload endpoint stores.
+pub fn png() -> Vec<u8> {
+    const HEX: &str =
+        "89504e470d0a1a0a0000000d494844520000001000000010080200000090916836000001964944415478da15d1511544\
+                       21084551231881084630021188608413c1084620021188400422cc1bbfd9accb758cc11cc8600df640073638030677f0\
+                       063e88410e6ad083312673229335d9139dd8e44c98dcc99bf8242639a949cf0f08531061095b50c18423205ce1092e84\
+                       9042092d1f58cc852cd6622f74618bb36071176fe18b58e4a216bd3eb0991bd9accddee8c63667c3e66edec637b1c94d\
+                       6d7a7f40998a284bd98a2aa61c05e52a4f712594544a69fd80310d3196b10d35cc3806c6359ee146186994d1f681c33c\
+                       c8611df6410f7638070ef7f00e7e88431eead0e703ff02bf4abe23bfd85f906ff537fc7f171e38042414f4f73de3322f\
+                       7259977dd18b5dcefd8fdfcbbbf8252e79a94bdf0f3ce6431eebb11ffab0c779ffe5f7f11efe88473eead1ef03ce74c4\
+                       59ce76d431e7f83fca759ee34e38e994d3fe81600612ac60071a5870e21ffc062ff020820c2ae8f84032134956b2134d\
+                       2c39f93ff3262ff124924c2ae9fc40310b2956b10b2dac38f52fe516aff0228a2caae8fa40331b6956b31b6dac39fdaf\
+                       f036aff1269a6caae9e607880270100b735fc00000000049454e44ae426082";
+    (0..HEX.len()).step_by(2).map(|i| u8::from_str_radix(&HEX[i..i + 2], 16).expect("hex")).collect()
+}
+
 /// The method, path and body of one request of `endpoint` (for capturing the real server's
 /// answer, which the bare server then repeats).
 pub fn sample(endpoint: &str, cx: &Ctx) -> (&'static str, String, Vec<u8>, &'static str) {
@@ -70,7 +86,9 @@ pub fn sample(endpoint: &str, cx: &Ctx) -> (&'static str, String, Vec<u8>, &'sta
         "status" => {
             ("PUT", format!("{API}/task/status"), format!("{{\"id\":{},\"status\":2}}", cx.lo).into_bytes(), json)
         }
-        "delete" => ("DELETE", format!("{API}/task"), b"{\"ids\":[]}".to_vec(), json),
+        // The first fresh id: none in the bench's own capture (`base` 0), which must not take a
+        // task away from the runs.
+        "delete" => ("DELETE", format!("{API}/task"), format!("{{\"ids\":[{}]}}", cx.base).into_bytes(), json),
         "upload" => (
             "POST",
             format!("{API}/upload"),
@@ -166,14 +184,24 @@ wrk.headers["content-type"] = "application/json"
     s
 }
 
+// The statements below are the server's, as PostgreSQL receives them from diesel, its quotes
+// left out: the test in `sql_drift.rs` compares them with what the server sends, so a change to
+// a query in `server/src/db/queries/` fails it until the script follows. Where the server binds
+// a value, a script has a variable or a literal (values are not compared).
+
 /// The session lookup of every authenticated request (`sessions::find_by_token`).
-const AUTH: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, u.id, u.name, u.password_hash, u.role, \
-     u.perm, u.disabled, u.created_at FROM sessions s INNER JOIN users u ON s.user_id = u.id \
-     WHERE s.token_hash = :h LIMIT 1;\n";
+const AUTH: &str = "SELECT sessions.id, sessions.user_id, sessions.created_at, sessions.last_seen_at, users.id, \
+     users.name, users.password_hash, users.role, users.perm, users.disabled, users.created_at \
+     FROM (sessions INNER JOIN users ON (sessions.user_id = users.id)) WHERE (sessions.token_hash = :h) LIMIT 1;\n";
 
-/// The token's user as reads that go out with the session lookup name it.
-const USER_OF_TOKEN: &str = "(SELECT user_id FROM sessions WHERE token_hash = :h)";
+/// The token's user as reads that go out with the session lookup name it (`sessions::user_of_token`).
+const USER_OF_TOKEN: &str = "(SELECT sessions.user_id FROM sessions WHERE (sessions.token_hash = :h) LIMIT 1)";
 
+/// The user's task count as the list's session lookup selects it (`tasks::TaskCountOfUser`).
+const TASK_COUNT: &str =
+    "(SELECT COALESCE(CAST(SUM(task_counts.tasks) AS BIGINT), 0) FROM task_counts WHERE task_counts.user_id = users.id)";
+
+/// `oplog::append`.
 const OPLOG: &str = "INSERT INTO op_log (user_id, endpoint, operation, request, created_at) \
      VALUES (:uid, 'bench', 'bench', '{\"id\":1}', :now);\n";
 
@@ -182,24 +210,71 @@ const SHARD: &str = "\\set shard random(0, 15)\n";
 
 /// The count update of create (+1) and delete (-1 per task deleted: one here).
 const COUNT: &str = "INSERT INTO task_counts (user_id, shard, tasks) VALUES (:uid, :shard, :delta) \
-     ON CONFLICT (user_id, shard) DO UPDATE SET tasks = task_counts.tasks + :delta;\n";
+     ON CONFLICT (user_id, shard) DO UPDATE SET tasks = (task_counts.tasks + :delta);\n";
 
-/// The pgbench script of `endpoint`: variables `h` (token hash), `uid`, `lid` (the login
-/// user), `lo`/`hi`, `base`, `clients`, `n` (0), `now` come from `-D`.
+/// The values of a pgbench script's variables: the session's token hash (`h`), the bench user
+/// (`uid`) and the login user (`lid`), the bench user's tasks `lo..=hi`, the first of the fresh
+/// ids this run may consume (`base`) and the number of clients sharing them out.
+pub struct PgbenchVars<'a> {
+    pub token_hash: &'a str,
+    pub uid: i64,
+    pub lid: i64,
+    pub lo: i64,
+    pub hi: i64,
+    pub base: i64,
+    pub clients: u32,
+}
+
+impl PgbenchVars<'_> {
+    /// pgbench's `-D name=value` arguments, with `now` the time the statements write.
+    pub fn args(&self, now: i64) -> Vec<String> {
+        let vars = [
+            format!("h={}", self.token_hash),
+            format!("uid={}", self.uid),
+            format!("lid={}", self.lid),
+            format!("lo={}", self.lo),
+            format!("hi={}", self.hi),
+            format!("base={}", self.base),
+            format!("clients={}", self.clients),
+            "n=0".to_string(),
+            format!("now={now}"),
+            // The login's surplus session when its query finds none (`\aset` then sets nothing).
+            "surplus_id=0".to_string(),
+        ];
+        vars.into_iter().flat_map(|v| ["-D".to_string(), v]).collect()
+    }
+}
+
+/// The pgbench script of `endpoint`, its variables those of [`PgbenchVars`].
 pub fn pgbench(endpoint: &str) -> String {
     let fresh_id = "\\set n :n + 1\n\\set id :base + :client_id + (:n - 1) * :clients\n";
     match endpoint {
         "hola" => AUTH.to_string(),
+        // The failed logins of the name, the user, then the session opened in one transaction
+        // (`sessions::create`): the login user has 10 sessions (`sessions_per_user`) once the
+        // run is under way, so each login also revokes the oldest. pgbench cannot hand a
+        // query's rows to the next statement as a list: `\aset` keeps the last one (the
+        // oldest), which is all there is unless logins overlap. A token is a number here
+        // (pgbench makes no strings), unique all the same.
         "login" => format!(
-            "SELECT address, failures, first_failed_at FROM login_failures WHERE name = 'login' AND address IN ('10.0.0.1', '*') AND first_failed_at > :now;\n\
-             SELECT id, name, password_hash, role, perm, disabled, created_at FROM users WHERE name = 'login' LIMIT 1;\n\
+            "SELECT login_failures.address, login_failures.failures, login_failures.first_failed_at FROM login_failures \
+             WHERE (((login_failures.name = 'login') AND (login_failures.address = ANY('{{10.0.0.1,*}}'))) \
+             AND (login_failures.first_failed_at > :now));\n\
+             SELECT users.id, users.name, users.password_hash, users.role, users.perm, users.disabled, users.created_at \
+             FROM users WHERE (users.name = 'login') LIMIT 1;\n\
+             \\set token random(1, 9000000000000000000)\n\
+             \\set idle_before :now - 900000\n\
+             \\set created_before :now - 604800000\n\
              \\startpipeline\nBEGIN;\n\
-             INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES (:lid, md5(random()::text) || md5(random()::text), :now, :now) RETURNING id;\n\
+             INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES (:lid, :token, :now, :now) \
+             RETURNING sessions.id;\n\
              \\endpipeline\n\
-             DELETE FROM sessions WHERE user_id = :lid AND (last_seen_at <= :now::bigint - 900000 OR created_at <= :now::bigint - 604800000);\n\
-             SELECT id FROM sessions WHERE user_id = :lid ORDER BY id DESC LIMIT 1000 OFFSET 10;\n\
-             DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE user_id = :lid ORDER BY id DESC LIMIT 1000 OFFSET 10);\n\
-             DELETE FROM login_failures WHERE name = 'login' AND address = '10.0.0.1';\n\
+             DELETE FROM sessions WHERE ((sessions.user_id = :lid) AND ((sessions.last_seen_at <= :idle_before) \
+             OR (sessions.created_at <= :created_before)));\n\
+             SELECT sessions.id FROM sessions WHERE (sessions.user_id = :lid) ORDER BY sessions.id DESC \
+             LIMIT 1000 OFFSET 10 \\aset surplus_\n\
+             DELETE FROM sessions WHERE (sessions.id = ANY(ARRAY[:surplus_id]::bigint[]));\n\
+             DELETE FROM login_failures WHERE ((login_failures.name = 'login') AND (login_failures.address = '10.0.0.1'));\n\
              {}\
              COMMIT;\n",
             OPLOG.replace(":uid", ":lid")
@@ -210,44 +285,45 @@ pub fn pgbench(endpoint: &str) -> String {
         "create" => format!(
             "{SHARD}\\set delta 1\n{AUTH}\\startpipeline\nBEGIN;\n\
              INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
-             (:uid, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', :now, :now) RETURNING id;\n\
+             (:uid, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', :now, :now) RETURNING tasks.id;\n\
              {OPLOG}\
              {COUNT}\
              \\endpipeline\nCOMMIT;\n"
         ),
-        // Reads send the session lookup and their own statements together (`pipeline2`, `pipeline3`), their
-        // rows scoped by the token's user (`sessions::user_of_token`).
+        // Reads send the session lookup and their own statements together (`pipeline2`), their
+        // rows scoped by the token's user.
         "detail" => format!(
             "\\set id random(:lo, :hi)\n\\startpipeline\n{AUTH}\
-             SELECT id, type, status, priority, input, result, note FROM tasks WHERE id = :id AND user_id = {USER_OF_TOKEN} LIMIT 1;\n\
+             SELECT tasks.id, tasks.type, tasks.status, tasks.priority, tasks.input, tasks.result, tasks.note FROM tasks \
+             WHERE ((tasks.id = :id) AND (tasks.user_id = {USER_OF_TOKEN})) LIMIT 1;\n\
              \\endpipeline\n"
         ),
-        // The list's session lookup also selects the user's task count (`tasks::TaskCountOfUser`).
+        // The list's session lookup also selects the user's task count.
         "list" => format!(
             "\\startpipeline\n{}\
-             SELECT id, type, status, priority, note FROM tasks WHERE user_id = {USER_OF_TOKEN} ORDER BY id DESC LIMIT 20 OFFSET 0;\n\
+             SELECT tasks.id, tasks.type, tasks.status, tasks.priority, tasks.note FROM tasks \
+             WHERE (tasks.user_id = {USER_OF_TOKEN}) ORDER BY tasks.id DESC LIMIT 20 OFFSET 0;\n\
              \\endpipeline\n",
-            AUTH.replace(
-                " FROM sessions s",
-                ", (SELECT COALESCE(CAST(SUM(tasks) AS BIGINT), 0) FROM task_counts WHERE task_counts.user_id = u.id) \
-                 FROM sessions s"
-            )
+            AUTH.replace(" FROM (sessions", &format!(", {TASK_COUNT} FROM (sessions"))
         ),
+        // A new note each time (a number: pgbench makes no strings), the priority left as it is.
         "update" => format!(
-            "\\set id random(:lo, :hi)\n\\set r random(1, 1000000000)\n{AUTH}\\startpipeline\nBEGIN;\n\
-             UPDATE tasks SET note = coalesce('n' || :r, note), priority = coalesce(NULL::smallint, priority), \
-             updated_at = :now WHERE id = :id AND user_id = :uid \
-             AND (note <> coalesce('n' || :r, note) OR priority <> coalesce(NULL::smallint, priority));\n\
+            "\\set id random(:lo, :hi)\n\\set note random(1, 1000000000)\n{AUTH}\\startpipeline\nBEGIN;\n\
+             UPDATE tasks SET note = coalesce(:note, tasks.note), priority = coalesce(NULL, tasks.priority), \
+             updated_at = :now WHERE (((tasks.id = :id) AND (tasks.user_id = :uid)) \
+             AND ((tasks.note != coalesce(:note, tasks.note)) OR (tasks.priority != coalesce(NULL, tasks.priority))));\n\
              {OPLOG}\\endpipeline\nCOMMIT;\n"
         ),
         "status" => format!(
             "{fresh_id}{AUTH}\\startpipeline\nBEGIN;\n\
-             UPDATE tasks SET status = 2, updated_at = :now WHERE id = :id AND user_id = :uid AND status = ANY('{{0}}'::smallint[]);\n\
+             UPDATE tasks SET status = 2, updated_at = :now WHERE (((tasks.id = :id) AND (tasks.user_id = :uid)) \
+             AND (tasks.status = ANY('{{0}}')));\n\
              {OPLOG}\\endpipeline\nCOMMIT;\n"
         ),
+        // pgbench's variables are numbers: the list of ids is an array of one.
         "delete" => format!(
             "{fresh_id}{SHARD}\\set delta -1\n{AUTH}\\startpipeline\nBEGIN;\n\
-             DELETE FROM tasks WHERE user_id = :uid AND id = ANY(ARRAY[:id]::bigint[]);\n\
+             DELETE FROM tasks WHERE ((tasks.user_id = :uid) AND (tasks.id = ANY(ARRAY[:id]::bigint[])));\n\
              \\endpipeline\n\\startpipeline\n{OPLOG}{COUNT}\\endpipeline\n\
              COMMIT;\n"
         ),

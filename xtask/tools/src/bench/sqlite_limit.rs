@@ -1,5 +1,5 @@
-//! L_db for SQLite: what pgbench is for PostgreSQL. Each endpoint's statements — the pgbench
-//! script's, in SQLite's spelling, in the same transactions — run against the benchmark's own
+//! L_db for SQLite: what pgbench is for PostgreSQL. Each endpoint's statements — the server's,
+//! as diesel spells them on SQLite, in the same transactions — run against the benchmark's own
 //! database file by as many threads as connections, each with a connection of its own opened
 //! with the server's pragmas, and no HTTP. Prepared statements are cached per connection, as the
 //! server's are. A write transaction starts with `BEGIN IMMEDIATE` (SQLite's advice for writers:
@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use diesel::connection::SimpleConnection as _;
-use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text};
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text};
 use diesel::sqlite::SqliteConnection;
-use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
+use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl as _};
 
 /// What every statement needs: the bench user's and the login user's ids, the session's token
 /// hash, the bench user's task ids, and the block of fresh ids this run may consume.
@@ -72,7 +72,7 @@ pub fn measure(path: &Path, endpoint: &str, threads: u32, secs: u32, ids: Ids) -
 }
 
 /// A connection as the server opens one (`server/src/db/sqlite.rs`).
-fn open(path: &str) -> Result<SqliteConnection> {
+pub(super) fn open(path: &str) -> Result<SqliteConnection> {
     let mut conn = SqliteConnection::establish(path)?;
     conn.batch_execute(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -512;",
@@ -80,18 +80,28 @@ fn open(path: &str) -> Result<SqliteConnection> {
     Ok(conn)
 }
 
-const AUTH: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, u.id AS uid, u.name, u.password_hash, \
-     u.role, u.perm, u.disabled, u.created_at AS ucreated FROM sessions s INNER JOIN users u ON s.user_id = u.id \
-     WHERE s.token_hash = ? LIMIT 1";
-const AUTH_WITH_COUNT: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, u.id AS uid, u.name, \
-     u.password_hash, u.role, u.perm, u.disabled, u.created_at AS ucreated, \
-     (SELECT COALESCE(CAST(SUM(tasks) AS BIGINT), 0) FROM task_counts WHERE task_counts.user_id = u.id) AS total \
-     FROM sessions s INNER JOIN users u ON s.user_id = u.id WHERE s.token_hash = ? LIMIT 1";
-const USER_OF_TOKEN: &str = "(SELECT user_id FROM sessions WHERE token_hash = ?)";
+// The server's statements as diesel spells them on SQLite, its quotes left out: the test in
+// `sql_drift.rs` compares what `run` sends with what the server sends, so a change to a query in
+// `server/src/db/queries/` fails it until this file follows. Where the server binds a value,
+// this has a `?` or a literal (values are not compared).
+
+/// The session lookup of every authenticated request (`sessions::find_by_token`).
+const AUTH: &str = "SELECT sessions.id, sessions.user_id, sessions.created_at, sessions.last_seen_at, users.id, \
+     users.name, users.password_hash, users.role, users.perm, users.disabled, users.created_at \
+     FROM (sessions INNER JOIN users ON (sessions.user_id = users.id)) WHERE (sessions.token_hash = ?) LIMIT 1";
+/// The list's session lookup, with the user's task count (`tasks::TaskCountOfUser`).
+const AUTH_WITH_COUNT: &str = "SELECT sessions.id, sessions.user_id, sessions.created_at, sessions.last_seen_at, \
+     users.id, users.name, users.password_hash, users.role, users.perm, users.disabled, users.created_at, \
+     (SELECT COALESCE(CAST(SUM(task_counts.tasks) AS BIGINT), 0) FROM task_counts WHERE task_counts.user_id = users.id) \
+     FROM (sessions INNER JOIN users ON (sessions.user_id = users.id)) WHERE (sessions.token_hash = ?) LIMIT 1";
+/// The token's user as reads that go out with the session lookup name it (`sessions::user_of_token`).
+const USER_OF_TOKEN: &str = "(SELECT sessions.user_id FROM sessions WHERE (sessions.token_hash = ?) LIMIT 1)";
+/// `oplog::append`.
 const OPLOG: &str = "INSERT INTO op_log (user_id, endpoint, operation, request, created_at) \
      VALUES (?, 'bench', 'bench', '{\"id\":1}', ?)";
+/// `tasks::add_to_count`.
 const COUNT: &str = "INSERT INTO task_counts (user_id, shard, tasks) VALUES (?, ?, ?) \
-     ON CONFLICT (user_id, shard) DO UPDATE SET tasks = task_counts.tasks + excluded.tasks";
+     ON CONFLICT (user_id, shard) DO UPDATE SET tasks = (task_counts.tasks + ?)";
 
 #[derive(QueryableByName)]
 #[allow(dead_code)] // read as the server reads them; the values are not needed
@@ -108,6 +118,25 @@ struct Session {
 
 #[derive(QueryableByName)]
 #[allow(dead_code)]
+struct User {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    password_hash: String,
+}
+
+#[derive(QueryableByName)]
+#[allow(dead_code)]
+struct Failures {
+    #[diesel(sql_type = Text)]
+    address: String,
+    #[diesel(sql_type = BigInt)]
+    failures: i64,
+}
+
+#[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -118,7 +147,7 @@ struct Id {
 struct TaskRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = Text, column_name = "type")]
     kind: String,
     #[diesel(sql_type = SmallInt)]
     status: i16,
@@ -130,10 +159,18 @@ fn now() -> i64 {
     server_harness::unix_ms()
 }
 
-/// One transaction of `endpoint` (what one request makes the database do).
-fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i64) -> diesel::QueryResult<()> {
+/// A new session's token hash, as long as the server's (hex SHA-256) and unique: each fresh id
+/// is handed out once per run, and runs start at different times.
+fn token_hash(now: i64, fresh: i64) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(format!("{now}-{fresh}")).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One transaction of `endpoint` (what one request makes the database do), `fresh` the fresh id
+/// it may consume and `n` how many came before it on this connection.
+pub(super) fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i64) -> QueryResult<()> {
     let now = now();
-    let auth = |conn: &mut SqliteConnection| -> diesel::QueryResult<Session> {
+    let auth = |conn: &mut SqliteConnection| -> QueryResult<Session> {
         diesel::sql_query(AUTH).bind::<Text, _>(ids.token_hash).get_result(conn)
     };
     let oplog = |conn: &mut SqliteConnection, uid: i64| {
@@ -142,11 +179,12 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
     let count = |conn: &mut SqliteConnection, delta: i64| {
         diesel::sql_query(COUNT)
             .bind::<BigInt, _>(ids.uid)
-            .bind::<Integer, _>((n % 16) as i32)
+            .bind::<SmallInt, _>((n % 16) as i16)
+            .bind::<BigInt, _>(delta)
             .bind::<BigInt, _>(delta)
             .execute(conn)
     };
-    let write = |conn: &mut SqliteConnection, f: &mut dyn FnMut(&mut SqliteConnection) -> diesel::QueryResult<()>| {
+    let write = |conn: &mut SqliteConnection, f: &mut dyn FnMut(&mut SqliteConnection) -> QueryResult<()>| {
         conn.immediate_transaction(|c| f(c))
     };
     let random_id = ids.lo + (n * 7919 + fresh).rem_euclid(ids.hi - ids.lo + 1);
@@ -154,35 +192,52 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
         "hola" => auth(conn).map(drop),
         "login" => {
             diesel::sql_query(
-                "SELECT failures AS id FROM login_failures WHERE name = 'login' AND address IN ('10.0.0.1', '*') AND first_failed_at > ?",
+                "SELECT login_failures.address, login_failures.failures, login_failures.first_failed_at \
+                 FROM login_failures WHERE (((login_failures.name = 'login') \
+                 AND (login_failures.address IN ('10.0.0.1', '*'))) AND (login_failures.first_failed_at > ?))",
             )
             .bind::<BigInt, _>(now)
-            .load::<Id>(conn)?;
-            diesel::sql_query("SELECT id, id AS user_id, name, password_hash FROM users WHERE name = 'login' LIMIT 1")
-                .get_result::<Session>(conn)?;
+            .load::<Failures>(conn)?;
+            diesel::sql_query(
+                "SELECT users.id, users.name, users.password_hash, users.role, users.perm, users.disabled, \
+                 users.created_at FROM users WHERE (users.name = 'login') LIMIT 1",
+            )
+            .get_result::<User>(conn)?;
             write(conn, &mut |c| {
                 diesel::sql_query(
-                    "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES (?, hex(randomblob(32)), ?, ?) RETURNING id",
+                    "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?) \
+                     RETURNING sessions.id",
                 )
                 .bind::<BigInt, _>(ids.lid)
+                .bind::<Text, _>(token_hash(now, fresh))
                 .bind::<BigInt, _>(now)
                 .bind::<BigInt, _>(now)
                 .get_result::<Id>(c)?;
-                diesel::sql_query("DELETE FROM sessions WHERE user_id = ? AND (last_seen_at <= ? OR created_at <= ?)")
-                    .bind::<BigInt, _>(ids.lid)
-                    .bind::<BigInt, _>(now - 900_000)
-                    .bind::<BigInt, _>(now - 604_800_000)
-                    .execute(c)?;
+                diesel::sql_query(
+                    "DELETE FROM sessions WHERE ((sessions.user_id = ?) AND ((sessions.last_seen_at <= ?) \
+                     OR (sessions.created_at <= ?)))",
+                )
+                .bind::<BigInt, _>(ids.lid)
+                .bind::<BigInt, _>(now - 900_000)
+                .bind::<BigInt, _>(now - 604_800_000)
+                .execute(c)?;
                 let surplus: Vec<Id> = diesel::sql_query(
-                    "SELECT id FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1000 OFFSET 10",
+                    "SELECT sessions.id FROM sessions WHERE (sessions.user_id = ?) ORDER BY sessions.id DESC \
+                     LIMIT 1000 OFFSET 10",
                 )
                 .bind::<BigInt, _>(ids.lid)
                 .load(c)?;
-                for s in surplus {
-                    diesel::sql_query("DELETE FROM sessions WHERE id = ?").bind::<BigInt, _>(s.id).execute(c)?;
+                // As the server: one statement for all of them, none when there are none.
+                if !surplus.is_empty() {
+                    let list: Vec<String> = surplus.iter().map(|s| s.id.to_string()).collect();
+                    diesel::sql_query(format!("DELETE FROM sessions WHERE (sessions.id IN ({}))", list.join(", ")))
+                        .execute(c)?;
                 }
-                diesel::sql_query("DELETE FROM login_failures WHERE name = 'login' AND address = '10.0.0.1'")
-                    .execute(c)?;
+                diesel::sql_query(
+                    "DELETE FROM login_failures WHERE ((login_failures.name = 'login') \
+                     AND (login_failures.address = '10.0.0.1'))",
+                )
+                .execute(c)?;
                 oplog(c, ids.lid).map(drop)
             })
         }
@@ -191,7 +246,7 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
             write(conn, &mut |c| {
                 diesel::sql_query(
                     "INSERT INTO tasks (user_id, type, status, priority, input, note, created_at, updated_at) VALUES \
-                     (?, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', ?, ?) RETURNING id",
+                     (?, 'image', 0, 1, 'https://example.com/images/photo-0001.png', 'bench', ?, ?) RETURNING tasks.id",
                 )
                 .bind::<BigInt, _>(ids.uid)
                 .bind::<BigInt, _>(now)
@@ -204,7 +259,8 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
         "detail" => {
             auth(conn)?;
             diesel::sql_query(format!(
-                "SELECT id, type AS kind, status, note FROM tasks WHERE id = ? AND user_id = {USER_OF_TOKEN} LIMIT 1"
+                "SELECT tasks.id, tasks.type, tasks.status, tasks.priority, tasks.input, tasks.result, tasks.note \
+                 FROM tasks WHERE ((tasks.id = ?) AND (tasks.user_id = {USER_OF_TOKEN})) LIMIT 1"
             ))
             .bind::<BigInt, _>(random_id)
             .bind::<Text, _>(ids.token_hash)
@@ -214,7 +270,8 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
         "list" => {
             diesel::sql_query(AUTH_WITH_COUNT).bind::<Text, _>(ids.token_hash).get_result::<Session>(conn)?;
             diesel::sql_query(format!(
-                "SELECT id, type AS kind, status, note FROM tasks WHERE user_id = {USER_OF_TOKEN} ORDER BY id DESC LIMIT ? OFFSET ?"
+                "SELECT tasks.id, tasks.type, tasks.status, tasks.priority, tasks.note FROM tasks \
+                 WHERE (tasks.user_id = {USER_OF_TOKEN}) ORDER BY tasks.id DESC LIMIT ? OFFSET ?"
             ))
             .bind::<Text, _>(ids.token_hash)
             .bind::<BigInt, _>(20)
@@ -226,8 +283,9 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
             auth(conn)?;
             write(conn, &mut |c| {
                 diesel::sql_query(
-                    "UPDATE tasks SET note = coalesce(?, note), priority = coalesce(?, priority), updated_at = ? \
-                     WHERE id = ? AND user_id = ? AND (note <> coalesce(?, note) OR priority <> coalesce(?, priority))",
+                    "UPDATE tasks SET note = coalesce(?, tasks.note), priority = coalesce(?, tasks.priority), \
+                     updated_at = ? WHERE (((tasks.id = ?) AND (tasks.user_id = ?)) \
+                     AND ((tasks.note != coalesce(?, tasks.note)) OR (tasks.priority != coalesce(?, tasks.priority))))",
                 )
                 .bind::<Nullable<Text>, _>(Some(format!("n{n}")))
                 .bind::<Nullable<SmallInt>, _>(None::<i16>)
@@ -244,7 +302,8 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
             auth(conn)?;
             write(conn, &mut |c| {
                 diesel::sql_query(
-                    "UPDATE tasks SET status = 2, updated_at = ? WHERE id = ? AND user_id = ? AND status IN (0)",
+                    "UPDATE tasks SET status = 2, updated_at = ? WHERE (((tasks.id = ?) AND (tasks.user_id = ?)) \
+                     AND (tasks.status IN (0)))",
                 )
                 .bind::<BigInt, _>(now)
                 .bind::<BigInt, _>(fresh)
@@ -256,7 +315,7 @@ fn run(conn: &mut SqliteConnection, endpoint: &str, ids: &Ids, fresh: i64, n: i6
         "delete" => {
             auth(conn)?;
             write(conn, &mut |c| {
-                diesel::sql_query("DELETE FROM tasks WHERE user_id = ? AND id IN (?)")
+                diesel::sql_query("DELETE FROM tasks WHERE ((tasks.user_id = ?) AND (tasks.id IN (?)))")
                     .bind::<BigInt, _>(ids.uid)
                     .bind::<BigInt, _>(fresh)
                     .execute(c)?;
