@@ -10,6 +10,8 @@ mod flood;
 mod report;
 mod s3;
 mod scripts;
+#[cfg(test)]
+mod sql_drift;
 mod sqlite_limit;
 
 pub use endpoints::run;
