@@ -37,6 +37,9 @@
 //!    results go out together with `pipeline2`/`pipeline3`: one round trip on PostgreSQL.
 //! 5. Test it through the endpoint that uses it, on both databases (`server/tests/integration`).
 //!    `round_trips.rs` there counts round trips; `db/statements.rs` checks caching and plans.
+//! 6. If an endpoint the benchmark measures sends it, the benchmark's limits send it too
+//!    (`xtask/tools/src/bench/scripts.rs`, `sqlite_limit.rs`): `cargo test` fails, naming the
+//!    endpoint and both statements, until they follow (`bench/sql_drift.rs`).
 
 pub use super::{pipeline2, pipeline3, transaction, Conn, Shared};
 
