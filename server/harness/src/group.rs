@@ -286,6 +286,41 @@ pub(crate) mod tests {
         assert_gone(group.id());
     }
 
+    /// Ctrl-C on a program that started groups (it is not theirs: they are not in the terminal's
+    /// group) reaches them too, and the program still dies of it. The program is this test run
+    /// again in a process of its own, which starts a group and waits.
+    #[test]
+    fn ctrl_c_ends_the_groups_too() {
+        const PID_FILE: &str = "SERVER_HARNESS_TEST_GROUP_FILE";
+        if let Some(file) = std::env::var_os(PID_FILE) {
+            let group = shell("sleep 600");
+            std::fs::write(file, group.id().to_string()).unwrap();
+            std::thread::sleep(Duration::from_secs(600));
+            unreachable!("SIGINT ends this process");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("group");
+        let mut program = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "group::tests::ctrl_c_ends_the_groups_too", "--nocapture"])
+            .env(PID_FILE, &file)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let group: u32 = loop {
+            if let Some(id) = std::fs::read_to_string(&file).ok().and_then(|t| t.parse().ok()) {
+                break id;
+            }
+            assert!(Instant::now() < deadline, "the program never started its group");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // SAFETY: signals our own child, not yet reaped.
+        unsafe { libc::kill(program.id() as libc::pid_t, libc::SIGINT) };
+        use std::os::unix::process::ExitStatusExt as _;
+        assert_eq!(program.wait().unwrap().signal(), Some(libc::SIGINT));
+        assert_gone(group);
+    }
+
     #[test]
     fn output_within_collects_or_stops_a_run_that_hangs() {
         let done = output_within(Command::new("sh").args(["-c", "echo out; echo err >&2"]), Duration::from_secs(10));
