@@ -102,6 +102,18 @@ fn install_node_tools() -> Result<()> {
     if !needs_install(&root().join("xtask/node")) {
         return Ok(());
     }
+    // Two runs in one working tree would each empty node_modules under the other: one at a time,
+    // and the second finds the tools installed.
+    let lock_path = xtask::target_dir().join("npm-ci.lock");
+    std::fs::create_dir_all(xtask::target_dir())?;
+    let lock = std::fs::File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
+    // SAFETY: flock on a file we hold open; the lock goes with the file when it is closed.
+    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
+        bail!("locking {}: {}", lock_path.display(), std::io::Error::last_os_error());
+    }
+    if !needs_install(&root().join("xtask/node")) {
+        return Ok(());
+    }
     let install = ["ci", "--prefix", "xtask/node", "--no-audit", "--no-fund", "--loglevel=error"];
     if Command::new("npm").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
         return missing_tool(
