@@ -8,7 +8,7 @@ use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
@@ -19,6 +19,8 @@ const HOLD: Duration = Duration::from_millis(20);
 struct Counter {
     counting: AtomicBool,
     count: AtomicU64,
+    /// Connections whose client has not closed them yet, as seen by the proxy.
+    open: AtomicU64,
     stopped: AtomicBool,
 }
 
@@ -58,11 +60,18 @@ impl RoundTrips {
         Ok(RoundTrips { port, counter })
     }
 
-    /// The round trips made while `f` runs, and what it returned.
+    /// The round trips made while `f` runs, and what it returned. A client that ended within `f`
+    /// (pgbench) may have its last bytes still on their way through the proxy: they are counted
+    /// here, not in the next count, by waiting for its connections to close (10 s at most).
     pub fn during<T>(&self, f: impl FnOnce() -> T) -> (u64, T) {
+        let open_before = self.counter.open.load(Ordering::SeqCst);
         self.counter.count.store(0, Ordering::SeqCst);
         self.counter.counting.store(true, Ordering::SeqCst);
         let out = f();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.counter.open.load(Ordering::SeqCst) > open_before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         self.counter.counting.store(false, Ordering::SeqCst);
         (self.counter.count.load(Ordering::SeqCst), out)
     }
@@ -84,6 +93,7 @@ fn relay(client: TcpStream, upstream: u16, counter: &Arc<Counter>) -> std::io::R
     // Who spoke last on this connection: a client's burst after the database's answer is a trip.
     let database_spoke = Arc::new(AtomicBool::new(true));
     let (up, spoke) = (counter.clone(), database_spoke.clone());
+    up.open.fetch_add(1, Ordering::SeqCst);
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         while let Ok(n @ 1..) = client_rx.read(&mut buf) {
@@ -95,6 +105,7 @@ fn relay(client: TcpStream, upstream: u16, counter: &Arc<Counter>) -> std::io::R
             }
         }
         let _ = database_tx.shutdown(std::net::Shutdown::Both);
+        up.open.fetch_sub(1, Ordering::SeqCst);
     });
     let down = counter.clone();
     std::thread::spawn(move || {
