@@ -36,7 +36,7 @@ impl Server {
         let bind = config.bind;
         std::fs::create_dir_all(&config.upload_dir)
             .with_context(|| format!("creating the upload folder {}", config.upload_dir))?;
-        let pool = config.open_database().await?;
+        let pool = config.open_database(&log).await?;
         if pool.backend() == crate::db::Backend::Postgres {
             // Each instance's share of PostgreSQL's max_connections (or of a pooler's
             // max_client_conn): the budget docs/deploy.md adds up across instances.

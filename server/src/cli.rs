@@ -170,7 +170,8 @@ async fn run(cli: Cli, clock: Clock) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(command) => {
-            let pool = config.open_database().await?;
+            // A database that cannot be reached fails the migration check first, with its cause.
+            let pool = config.open_database(&slog::Logger::root(slog::Discard, slog::o!())).await?;
             user_command(&pool, command).await
         }
     }

@@ -320,8 +320,9 @@ impl Config {
 
     /// Brings the database's schema to this binary's, or — with `migrate_on_start` off — checks
     /// that it is; then opens the pool. What every command that uses the database starts with.
-    pub async fn open_database(&self) -> anyhow::Result<crate::db::Pool> {
-        let options = self.pool_options();
+    /// The pool, migrated (or checked current); connections it cannot open are logged to `log`.
+    pub async fn open_database(&self, log: &slog::Logger) -> anyhow::Result<crate::db::Pool> {
+        let options = crate::db::PoolOptions { log: Some(log.clone()), ..self.pool_options() };
         if self.migrate_on_start {
             crate::db::migrations::migrate(&self.database, &options).await?;
         } else {
@@ -339,6 +340,7 @@ impl Config {
             sslmode: self.db_sslmode,
             sslrootcert: self.db_sslrootcert.clone(),
             pooler: self.db_pooler,
+            log: None,
         }
     }
 }

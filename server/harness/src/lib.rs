@@ -7,7 +7,8 @@
 //!   0 and prints the address it got, so no port is raced for), with its SQLite database, upload
 //!   folder, configuration and log in a temporary folder; started once it says it listens;
 //!   SIGTERM, then SIGKILL, when dropped. [`Launch::add_user`] runs `server user add`.
-//! - [`pg`]: throwaway PostgreSQL clusters, and a fresh database per test.
+//! - [`pg`]: throwaway PostgreSQL clusters, and a fresh database per test; [`pgbouncer`]: a
+//!   throwaway PgBouncer in transaction mode in front of one.
 //! - [`s3`]: a throwaway S3-compatible server (moto), a fresh bucket per test, and a proxy that
 //!   takes it away.
 //! - [`http`]: a minimal blocking HTTP client, for tools without an async runtime.
@@ -21,6 +22,7 @@ pub mod group;
 pub mod http;
 pub mod nginx;
 pub mod pg;
+pub mod pgbouncer;
 mod process;
 pub mod s3;
 

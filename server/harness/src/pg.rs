@@ -85,8 +85,30 @@ fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// `program` run as the `postgres` user when we are root (it refuses root), as ourselves
+/// otherwise; without `runuser` in between, for a program the harness stops with a signal.
+pub(crate) fn as_postgres(program: &Path) -> Command {
+    use std::os::unix::process::CommandExt as _;
+    let mut command = Command::new(program);
+    if is_root() {
+        if let Ok((uid, gid)) = postgres_ids() {
+            command.uid(uid).gid(gid);
+        }
+    }
+    command
+}
+
+/// Makes `path` the `postgres` user's when we are root, so that what runs as it can use it.
+pub(crate) fn give_to_postgres(path: &Path) -> Result<()> {
+    if is_root() {
+        let (uid, gid) = postgres_ids()?;
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).with_context(|| format!("chown {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// The temp folder clusters live in (as root, `/tmp`, which the `postgres` user can reach).
-fn parent_dir() -> PathBuf {
+pub(crate) fn parent_dir() -> PathBuf {
     if is_root() {
         PathBuf::from("/tmp")
     } else {
@@ -334,6 +356,12 @@ pub fn test_cluster() -> Cluster {
 /// A fresh database in the cluster this process's tests share (started on first use, removed
 /// when the process exits); its URL.
 pub fn test_database() -> String {
+    with_shared_cluster(|cluster| cluster.create_database()).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// `f` of the cluster this process's tests share (started on first use, removed when the process
+/// exits).
+pub fn with_shared_cluster<T>(f: impl FnOnce(&Cluster) -> T) -> T {
     use std::sync::{LazyLock, Mutex};
     static SHARED: LazyLock<Mutex<Option<Cluster>>> = LazyLock::new(|| {
         let bin = bin_dir().expect("PostgreSQL binaries");
@@ -347,6 +375,5 @@ pub fn test_database() -> String {
         Mutex::new(Some(cluster))
     });
     let shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    let cluster = shared.as_ref().expect("the shared test cluster is running");
-    cluster.create_database().unwrap_or_else(|e| panic!("{e:#}"))
+    f(shared.as_ref().expect("the shared test cluster is running"))
 }

@@ -119,6 +119,9 @@ pub struct PoolOptions {
     pub sslrootcert: String,
     /// PostgreSQL only: what stands between the server and the database.
     pub pooler: postgres::Pooler,
+    /// Where a connection that could not be opened is logged (the server's log); a request
+    /// waiting for it only learns that none came in time.
+    pub log: Option<slog::Logger>,
 }
 
 /// The connection pool, over one of the two backends.
@@ -162,11 +165,33 @@ impl Pool {
 }
 
 /// A bb8 pool with the server's settings.
-fn pool_builder<M: bb8::ManageConnection>(options: &PoolOptions) -> bb8::Builder<M> {
-    bb8::Pool::builder()
+fn pool_builder<M: bb8::ManageConnection>(options: &PoolOptions) -> bb8::Builder<M>
+where
+    M::Error: std::fmt::Display,
+{
+    let builder = bb8::Pool::builder()
         .max_size(options.max_size)
         .connection_timeout(options.connection_timeout)
-        .test_on_check_out(false)
+        .test_on_check_out(false);
+    match &options.log {
+        Some(log) => builder.error_sink(Box::new(LogConnectErrors(log.clone()))),
+        None => builder,
+    }
+}
+
+/// Logs each connection the pool could not open, with its cause (PostgreSQL's refusal says which
+/// settings to change): bb8 answers the request that waited for it only with a timeout.
+#[derive(Debug, Clone)]
+struct LogConnectErrors(slog::Logger);
+
+impl<E: std::fmt::Display> bb8::ErrorSink<E> for LogConnectErrors {
+    fn sink(&self, error: E) {
+        slog::warn!(self.0, "could not open a database connection"; "cause" => %error);
+    }
+
+    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<E>> {
+        Box::new(self.clone())
+    }
 }
 
 /// What went wrong talking to the database.

@@ -26,6 +26,7 @@ fn one_connection() -> PoolOptions {
         sslmode: super::postgres::tls::SslMode::Prefer,
         sslrootcert: String::new(),
         pooler: super::postgres::Pooler::None,
+        log: None,
     }
 }
 

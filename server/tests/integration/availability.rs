@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use server_harness::{expect_error, expect_ok, pg};
+use server_harness::{expect_error, expect_ok, pg, pgbouncer, through_transaction_pooler};
 
 use crate::TestServer;
 
@@ -75,22 +75,80 @@ async fn sqlite_locked_is_503_and_the_server_recovers() {
 /// create is in the database, with its operation-log row, and nothing that was not attempted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_under_load_loses_nothing_acknowledged() {
+    if pg::available() {
+        outage_under_load(Outage::postgres()).await;
+    }
+}
+
+/// The same through a PgBouncer in transaction mode, the PgBouncer restarted under the load
+/// (stopped as `systemctl restart` stops it, SIGINT, and started again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgbouncer_restarted_under_load_loses_nothing_acknowledged() {
+    if pgbouncer::available() {
+        outage_under_load(Outage::pgbouncer()).await;
+    }
+}
+
+/// What goes away under the load, and comes back: a cluster of the test's own, or a PgBouncer of
+/// its own in front of one.
+enum Outage {
+    Postgres(pg::Cluster),
+    PgBouncer(pg::Cluster, pgbouncer::Bouncer),
+}
+
+impl Outage {
+    fn postgres() -> Outage {
+        tokio::task::block_in_place(|| Outage::Postgres(pg::test_cluster()))
+    }
+
+    fn pgbouncer() -> Outage {
+        tokio::task::block_in_place(|| {
+            let cluster = pg::test_cluster();
+            let bouncer = pgbouncer::Bouncer::start(&cluster, pgbouncer::Pooling::default()).unwrap();
+            Outage::PgBouncer(cluster, bouncer)
+        })
+    }
+
+    /// A fresh database, as the server reaches it.
+    fn database(&self) -> String {
+        tokio::task::block_in_place(|| match self {
+            Outage::Postgres(cluster) => cluster.create_database().unwrap(),
+            Outage::PgBouncer(cluster, bouncer) => {
+                let direct = cluster.create_database().unwrap();
+                bouncer.url(direct.rsplit('/').next().unwrap())
+            }
+        })
+    }
+
+    fn take_down(&mut self) {
+        tokio::task::block_in_place(|| match self {
+            Outage::Postgres(cluster) => cluster.stop().unwrap(),
+            Outage::PgBouncer(_, bouncer) => bouncer.stop().unwrap(),
+        })
+    }
+
+    fn bring_back(&mut self) {
+        tokio::task::block_in_place(|| match self {
+            Outage::Postgres(cluster) => cluster.start_again().unwrap(),
+            Outage::PgBouncer(_, bouncer) => bouncer.start_again().unwrap(),
+        })
+    }
+}
+
+async fn outage_under_load(mut outage: Outage) {
     use std::collections::BTreeSet;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
-    if !pg::available() {
-        return;
-    }
     const WRITERS: usize = 4;
-    let (cluster, url) = tokio::task::block_in_place(|| {
-        let cluster = pg::test_cluster();
-        let url = cluster.create_database().unwrap();
-        (cluster, url)
-    });
+    let url = outage.database();
+    let pooled = matches!(outage, Outage::PgBouncer(..));
     let s = TestServer::start_on(&url, |c| {
         c.db_timeout_secs = 1;
         c.db_pool_size = 8;
+        if pooled {
+            through_transaction_pooler(c);
+        }
     })
     .await;
     let mut users = Vec::new();
@@ -151,18 +209,18 @@ async fn postgres_outage_under_load_loses_nothing_acknowledged() {
 
     tokio::time::sleep(Duration::from_millis(700)).await;
     down.store(true, Ordering::Relaxed);
-    tokio::task::block_in_place(|| cluster.stop().unwrap());
+    outage.take_down();
     // Down for 3 s: the writers keep asking, readers too.
-    let outage = Instant::now();
+    let down_since = Instant::now();
     let token = &users[0].1;
-    while outage.elapsed() < Duration::from_secs(3) {
+    while down_since.elapsed() < Duration::from_secs(3) {
         let started = Instant::now();
         expect_error(s.client.get(s.url("tasks")).header("x-auth-token", token).send().await.unwrap(), 503, 10205)
             .await;
         assert!(started.elapsed() < Duration::from_secs(5), "a read took {:?} while down", started.elapsed());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::task::block_in_place(|| cluster.start_again().unwrap());
+    outage.bring_back();
     let restarted = Instant::now();
     let recovered = loop {
         if s.hola(token).await.status() == 200 {

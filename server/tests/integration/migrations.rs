@@ -12,7 +12,7 @@ async fn a_database_of_the_first_release_upgrades_with_its_tasks_and_counts(db: 
     let launch = tokio::task::block_in_place(|| TestServer::launch(db, |_| {}));
     let backend = match db {
         DbKind::Sqlite => "sqlite",
-        DbKind::Postgres => "postgres",
+        DbKind::Postgres | DbKind::PgBouncer => "postgres",
     };
     let init = std::fs::read_to_string(format!(
         "{}/migrations/{backend}/2026-11-25-000000_init/up.sql",

@@ -36,6 +36,11 @@ pub fn use_bucket<C: ConfigFile>(config: &mut C, bucket: &s3::Bucket, prefix: &s
     );
 }
 
+/// Sets `config` for a pooler that lends a PostgreSQL session one transaction at a time.
+pub fn through_transaction_pooler<C: ConfigFile>(config: &mut C) {
+    set(config, [("db_pooler", "transaction".into())]);
+}
+
 /// `config` as the text of its file.
 pub(super) fn to_file<C: ConfigFile>(config: &C) -> String {
     toml::to_string(config).expect("the configuration is TOML")

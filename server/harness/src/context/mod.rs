@@ -15,7 +15,7 @@ mod server;
 mod stored;
 
 pub use answers::{expect_error, expect_ok, header};
-pub use config::{test_config, use_bucket, ConfigFile};
+pub use config::{test_config, through_transaction_pooler, use_bucket, ConfigFile};
 pub use server::TestServer;
 pub use stored::{Op, Stored, StoredTask};
 
@@ -41,6 +41,16 @@ pub trait ServerUnderTest: 'static {
 pub enum DbKind {
     Sqlite,
     Postgres,
+    /// PostgreSQL through a PgBouncer in transaction mode ([`crate::pgbouncer`]), the server
+    /// set for it (`db_pooler = "transaction"`).
+    PgBouncer,
+}
+
+impl DbKind {
+    /// Whether it is PostgreSQL, directly or not.
+    pub fn is_postgres(self) -> bool {
+        self != DbKind::Sqlite
+    }
 }
 
 /// Where a test's server keeps uploads.
@@ -52,8 +62,9 @@ pub enum StoreKind {
     S3,
 }
 
-/// Instantiates each listed `async fn name(db: DbKind)` as `sqlite::name` and `postgres::name`
-/// (which passes, saying so, where PostgreSQL is not installed — except under CI).
+/// Instantiates each listed `async fn name(db: DbKind)` as `sqlite::name`, `postgres::name` and
+/// `pgbouncer::name` (PostgreSQL through PgBouncer in transaction mode); the last two pass,
+/// saying so, where PostgreSQL or PgBouncer is not installed — except under CI.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
@@ -75,12 +86,22 @@ macro_rules! on_both_databases {
                 }
             )*
         }
+        mod pgbouncer {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::pgbouncer::available() {
+                        super::$name($crate::DbKind::PgBouncer).await
+                    }
+                }
+            )*
+        }
     };
 }
 
-/// Instantiates each listed `async fn name(db: DbKind, store: StoreKind)` as `sqlite::name` and
-/// `postgres::name` (the local folder) and `s3::name` (SQLite, uploads in a bucket; where moto is
-/// installed, or under CI).
+/// Instantiates each listed `async fn name(db: DbKind, store: StoreKind)` as `sqlite::name`,
+/// `postgres::name` and `pgbouncer::name` (the local folder) and `s3::name` (SQLite, uploads in a
+/// bucket; where moto is installed, or under CI).
 #[macro_export]
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
@@ -98,6 +119,16 @@ macro_rules! on_both_stores {
                 async fn $name() {
                     if $crate::pg::available() {
                         super::$name($crate::DbKind::Postgres, $crate::StoreKind::Local).await
+                    }
+                }
+            )*
+        }
+        mod pgbouncer {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::pgbouncer::available() {
+                        super::$name($crate::DbKind::PgBouncer, $crate::StoreKind::Local).await
                     }
                 }
             )*

@@ -7,7 +7,7 @@ use reqwest::{Response, StatusCode};
 
 use super::config::{self, test_config};
 use super::{answers::header, DbKind, ServerUnderTest, Stored};
-use crate::{pg, Launch, ServerProcess};
+use crate::{pg, pgbouncer, Launch, ServerProcess};
 
 /// A running server and a client for it; the server is stopped when dropped (and a failing
 /// test shows the end of its log).
@@ -29,8 +29,14 @@ impl<S: ServerUnderTest> TestServer<S> {
         let launch = match kind {
             DbKind::Sqlite => launch,
             DbKind::Postgres => launch.database(pg::test_database()),
+            DbKind::PgBouncer => launch.database(pgbouncer::test_database()),
         };
-        Self::configured(launch, tweak)
+        Self::configured(launch, |config| {
+            if kind == DbKind::PgBouncer {
+                config::through_transaction_pooler(config);
+            }
+            tweak(config)
+        })
     }
 
     /// [`TestServer::launch`] on the database at `url` (a cluster of the test's own, a proxy in
