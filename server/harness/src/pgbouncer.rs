@@ -138,6 +138,11 @@ impl Bouncer {
         Ok(())
     }
 
+    /// Its process id while it runs: PgBouncer is one process, so this is all its CPU.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ProcessGroup::id)
+    }
+
     /// Its own clients' view of database `database`.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
