@@ -1,5 +1,6 @@
-//! Where a run's CPU goes: the server, the database and the load generator, in µs of CPU per
-//! request, and how much of the machine sat idle. All three share the same cores, so when the
+//! Where a run's CPU goes: the server, the database, the pooler in front of it (where a run goes
+//! through one) and the load generator, in µs of CPU per request, and how much of the machine sat
+//! idle. All three share the same cores, so when the
 //! machine is busy these costs, not waiting, decide the rates; they explain a ratio that a
 //! faster server cannot move (`docs/performance.md`, "Against the targets").
 
@@ -12,6 +13,8 @@ use anyhow::{Context, Result};
 pub struct Split {
     pub server_us: Option<f64>,
     pub database_us: Option<f64>,
+    /// PgBouncer, for a run through it.
+    pub pooler_us: Option<f64>,
     /// wrk, pgbench, or the SQLite limit's own threads.
     pub load_us: f64,
     /// Share of the machine's CPU time left idle during the run.
@@ -26,6 +29,8 @@ pub struct Watch<'a> {
     pub server: Option<u32>,
     /// A PostgreSQL cluster's data dir (its `postmaster.pid`).
     pub postgres: Option<&'a Path>,
+    /// A running PgBouncer's process id.
+    pub pooler: Option<u32>,
 }
 
 /// Where the load generator runs.
@@ -53,6 +58,7 @@ struct Start {
     itself: f64,
     server: Option<f64>,
     postgres: Option<f64>,
+    pooler: Option<f64>,
     machine: (f64, f64),
 }
 
@@ -62,6 +68,7 @@ fn start(watch: Watch) -> Result<Start> {
         itself: rusage_secs(libc::RUSAGE_SELF),
         server: watch.server.map(process_secs).transpose()?,
         postgres: watch.postgres.map(cluster_secs).transpose()?,
+        pooler: watch.pooler.map(process_secs).transpose()?,
         machine: machine_busy_idle()?,
     })
 }
@@ -84,11 +91,16 @@ fn finish(watch: Watch, start: Start, requests: f64) -> Result<Split> {
         (Some(dir), Some(before)) => Some(cluster_secs(dir)? - before),
         _ => None,
     };
+    let pooler = match (watch.pooler, start.pooler) {
+        (Some(pid), Some(before)) => Some(process_secs(pid)? - before),
+        _ => None,
+    };
     let (busy, idle) = machine_busy_idle()?;
     let (busy, idle) = (busy - start.machine.0, idle - start.machine.1);
     Ok(Split {
         server_us: server.map(per),
         database_us: database.map(per),
+        pooler_us: pooler.map(per),
         load_us: per(load),
         idle_pct: 100.0 * idle / (busy + idle).max(1e-9),
     })

@@ -11,12 +11,14 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use server_harness::http::Request;
 use server_harness::pg::{self, Cluster};
+use server_harness::pgbouncer::Bouncer;
 use server_harness::{unix_ms, Launch, ServerProcess};
 use xtask::root;
 
 use super::bare;
 use super::cpu;
 use super::flood;
+use super::pooler;
 use super::report::{self, Memory, Row};
 use super::s3;
 use super::scripts::{self, ENDPOINTS};
@@ -185,8 +187,7 @@ fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -
     launch.add_user("bench", PASSWORD)?;
     launch.add_user("login", PASSWORD)?;
     let t = Instant::now();
-    let pools = 2 * 6 * plan.block; // status and delete: 3 server + 3 pgbench runs each
-    seed(db, pools)?;
+    seed(db, fresh_runs(db) * plan.block)?;
     let bench_uid = db.query_i64("SELECT id FROM users WHERE name = 'bench'")?;
     let login_uid = db.query_i64("SELECT id FROM users WHERE name = 'login'")?;
     let lo = db.query_i64(&format!("SELECT min(id) FROM tasks WHERE user_id = {bench_uid}"))?;
@@ -229,6 +230,12 @@ fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -
     // (`server/src/auth/checks.rs`), for the next login.
     std::thread::sleep(Duration::from_secs(3));
     let rest_kib = proc_status(server.pid(), "VmRSS")?;
+    let pooled = match db {
+        Db::Pg(cluster) if plan.endpoints.iter().any(|e| pooler::ENDPOINTS.contains(e)) => {
+            pooler::start(cluster, "bench", &launch, &server)?
+        }
+        _ => None,
+    };
     let bare = if http_limits.is_empty() { Some(bare::start(answers)?) } else { None };
 
     let mut run = Run {
@@ -248,10 +255,19 @@ fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -
     let mut rows = Vec::new();
     for &endpoint in &plan.endpoints {
         for &c in &CONCURRENCY {
-            rows.push(run.row(name, &server, endpoint, c, "disable")?);
+            rows.push(run.row(name, &server, endpoint, c, Route::Direct("disable"))?);
+        }
+        // Through PgBouncer right after the direct rows: the two measured as close together in
+        // time as they can be, on the machine's load of the moment.
+        if let Some(pooled) = pooled.as_ref().filter(|_| pooler::ENDPOINTS.contains(&endpoint)) {
+            for &c in &pooler::CONCURRENCY {
+                rows.push(run.row(pooler::NAME, &pooled.server, endpoint, c, Route::Pooler(&pooled.bouncer))?);
+            }
         }
     }
-    if let Some(plain) = rows.iter().find(|r| r.endpoint == "hola" && r.concurrency == flood::CONNECTIONS) {
+    drop(pooled);
+    let plain = rows.iter().find(|r| r.db == name && r.endpoint == "hola" && r.concurrency == flood::CONNECTIONS);
+    if let Some(plain) = plain {
         let plain = plain.rps;
         for flood in [flood::Flood::OneAddress, flood::Flood::ManyAddresses] {
             rows.push(run.under_flood(name, server.addr.port(), flood, plain)?);
@@ -271,7 +287,7 @@ fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -
             let server = launch.start()?;
             for endpoint in endpoints.into_iter().filter(|e| plan.endpoints.contains(e)) {
                 for &c in &CONCURRENCY {
-                    rows.push(run.row(variant, &server, endpoint, c, sslmode)?);
+                    rows.push(run.row(variant, &server, endpoint, c, Route::Direct(sslmode))?);
                 }
             }
         }
@@ -292,6 +308,42 @@ fn run_database(plan: &Plan, db: &Db, url: &str, http_limits: &mut HttpLimits) -
     }
     let _ = std::fs::remove_dir_all(launch.upload_path());
     Ok((rows, Memory { db: name, rest_kib, peak_kib }))
+}
+
+/// How many of `db`'s runs use a block of fresh ids of their own: the server's and the limit's,
+/// of every row of an endpoint that consumes ids ([`scripts::consumes_ids`]). Whether or not
+/// those rows run, so that the seeded data never depends on `--only` or on what is installed.
+fn fresh_runs(db: &Db) -> i64 {
+    let runs: usize = ENDPOINTS
+        .iter()
+        .filter(|e| scripts::consumes_ids(e))
+        .map(|e| {
+            let pooled = matches!(db, Db::Pg(_)) && pooler::ENDPOINTS.contains(e);
+            2 * (CONCURRENCY.len() + if pooled { pooler::CONCURRENCY.len() } else { 0 })
+        })
+        .sum();
+    runs as i64
+}
+
+/// How a row's pgbench reaches PostgreSQL: as that row's server does.
+#[derive(Clone, Copy)]
+enum Route<'a> {
+    /// Straight to the cluster over libpq's `sslmode`, each statement prepared once per connection
+    /// (`-M prepared`), as the server's statement cache does.
+    Direct(&'a str),
+    /// Through a PgBouncer in transaction mode, each statement sent as the unnamed statement,
+    /// parsed and bound every time (`-M extended`), as `db_pooler = "transaction"` sends it.
+    Pooler(&'a Bouncer),
+}
+
+impl Route<'_> {
+    /// The PgBouncer's process, whose CPU a run through it counts.
+    fn pooler_pid(self) -> Option<u32> {
+        match self {
+            Route::Direct(_) => None,
+            Route::Pooler(bouncer) => bouncer.pid(),
+        }
+    }
 }
 
 /// L_http and where its run's CPU went, by endpoint and connections: measured once, on the
@@ -315,15 +367,15 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// One row: `endpoint` at `c` connections on `server` (wrk), and its limits — pgbench over
-    /// `sslmode`, the bare HTTP server, the endpoint's own work — with where each run's CPU went.
+    /// One row: `endpoint` at `c` connections on `server` (wrk), and its limits — pgbench by
+    /// `route`, the bare HTTP server, the endpoint's own work — with where each run's CPU went.
     fn row(
         &mut self,
         name: &'static str,
         server: &ServerProcess,
         endpoint: &'static str,
         c: u32,
-        sslmode: &str,
+        route: Route,
     ) -> Result<Row> {
         check_interrupted()?;
         let plan = self.plan;
@@ -342,7 +394,9 @@ impl Run<'_> {
             self.next_block += plan.block;
         }
         let postgres = self.db.postgres_dir();
-        let watch = cpu::Watch { load: cpu::Load::Child, server: Some(server.pid()), postgres: postgres.as_deref() };
+        let pooler = route.pooler_pid();
+        let watch =
+            cpu::Watch { load: cpu::Load::Child, server: Some(server.pid()), postgres: postgres.as_deref(), pooler };
         let (run, server_cpu) =
             cpu::measure(watch, || wrk(plan, server.addr.port(), endpoint, &cx, c), |r| r.requests)?;
         let ran_out = fresh && run.max_id >= cx.base + plan.block;
@@ -359,8 +413,8 @@ impl Run<'_> {
                 // waits the server never has.
                 let clients = if endpoint == "login" { c.min(password_checks()) } else { c };
                 let ids = (self.bench_uid, self.login_uid, self.token_hash);
-                let watch = cpu::Watch { load: cpu::Load::Child, server: None, postgres: postgres.as_deref() };
-                let pgbench = || pgbench(plan, cluster, endpoint, clients, &cx, ids, sslmode);
+                let watch = cpu::Watch { load: cpu::Load::Child, server: None, postgres: postgres.as_deref(), pooler };
+                let pgbench = || pgbench(plan, cluster, endpoint, clients, &cx, ids, route);
                 let (run, cpu) = cpu::measure(watch, pgbench, |r| r.transactions)?;
                 Some(DbLimit { tps: run.tps, p99_ms: run.p99_ms, cpu })
             }
@@ -379,7 +433,7 @@ impl Run<'_> {
                     hi: cx.hi,
                     base: cx.base,
                 };
-                let watch = cpu::Watch { load: cpu::Load::Threads, server: None, postgres: None };
+                let watch = cpu::Watch { load: cpu::Load::Threads, server: None, postgres: None, pooler: None };
                 let limit = || sqlite_limit::measure(path, endpoint, threads, plan.secs, ids);
                 let (run, cpu) = cpu::measure(watch, limit, |r| r.tps * f64::from(plan.secs))?;
                 Some(DbLimit { tps: run.tps, p99_ms: Some(run.p99_ms), cpu })
@@ -388,7 +442,7 @@ impl Run<'_> {
         let l_db = db_run.map(|r| r.tps);
         let (l_http, l_http_cpu) = match self.bare {
             Some(b) => {
-                let watch = cpu::Watch { load: cpu::Load::ChildAndThreads, server: None, postgres: None };
+                let watch = cpu::Watch { load: cpu::Load::ChildAndThreads, server: None, postgres: None, pooler: None };
                 let (r, cpu) = cpu::measure(watch, || wrk(plan, b.port, endpoint, &cx, c), |r| r.requests)?;
                 let limit = (r.rps, Some(cpu));
                 self.http_limits.insert((endpoint.to_string(), c), limit);
@@ -450,7 +504,7 @@ impl Run<'_> {
         let db_run = match (self.db, endpoint) {
             (Db::Pg(cluster), "upload") => {
                 let ids = (self.bench_uid, self.login_uid, self.token_hash);
-                Some(pgbench(plan, cluster, endpoint, c, &cx, ids, "disable")?)
+                Some(pgbench(plan, cluster, endpoint, c, &cx, ids, Route::Direct("disable"))?)
             }
             _ => None,
         };
@@ -645,8 +699,8 @@ fn wrk(plan: &Plan, port: u16, endpoint: &str, cx: &scripts::Ctx, connections: u
     })
 }
 
-/// pgbench running `endpoint`'s statements; `ids` are the bench user's, the login user's and
-/// the bench session's token hash; `sslmode` as libpq's.
+/// pgbench running `endpoint`'s statements by `route`; `ids` are the bench user's, the login
+/// user's and the bench session's token hash.
 fn pgbench(
     plan: &Plan,
     cluster: &Cluster,
@@ -654,8 +708,12 @@ fn pgbench(
     clients: u32,
     cx: &scripts::Ctx,
     (uid, lid, token_hash): (i64, i64, &str),
-    sslmode: &str,
+    route: Route,
 ) -> Result<PgbenchRun> {
+    let (port, protocol, sslmode) = match route {
+        Route::Direct(sslmode) => (cluster.port, "prepared", sslmode),
+        Route::Pooler(bouncer) => (bouncer.port, "extended", "disable"),
+    };
     let script = plan.work.join(format!("{endpoint}.sql"));
     // A tenth of the transactions logged with their latency: enough for a p99, little work for
     // pgbench.
@@ -663,8 +721,8 @@ fn pgbench(
     std::fs::write(&script, scripts::pgbench(endpoint))?;
     let vars = scripts::PgbenchVars { token_hash, uid, lid, lo: cx.lo, hi: cx.hi, base: cx.base, clients };
     let mut cmd = Command::new(cluster.pgbench());
-    cmd.args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", &cx.threads.to_string()])
-        .args(["-T", &plan.secs.to_string(), "-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "postgres"])
+    cmd.args(["-n", "-M", protocol, "-c", &clients.to_string(), "-j", &cx.threads.to_string()])
+        .args(["-T", &plan.secs.to_string(), "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
         .args(["-l", "--sampling-rate=0.1", &format!("--log-prefix={log_prefix}")])
         .args(vars.args(unix_ms()))
         .env("PGSSLMODE", sslmode)

@@ -7,6 +7,7 @@ mod bare;
 mod cpu;
 mod endpoints;
 mod flood;
+mod pooler;
 mod report;
 mod s3;
 mod scripts;

@@ -7,6 +7,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::cpu::Split;
+use super::pooler;
 use super::scripts::ENDPOINTS;
 
 /// Memory of the server: VmRSS at rest (seeded, logged in, 3 s idle, before load) and VmHWM at the end.
@@ -103,6 +104,13 @@ pub fn print(rows: &[Row], rss: &[Memory], machine: &str) {
     for r in rows {
         print_row(r);
     }
+    let pairs = pooler_pairs(rows);
+    if !pairs.is_empty() {
+        println!("\n{POOLER_TITLE}\n{}", aligned(&POOLER_HEAD.map(String::from), &POOLER_WIDTHS));
+        for p in &pairs {
+            println!("{}", aligned(p, &POOLER_WIDTHS));
+        }
+    }
     println!("\n{CPU_TITLE}\n{}", aligned(&CPU_HEAD.map(String::from), &CPU_WIDTHS));
     for c in rows.iter().filter_map(cpu_cells) {
         println!("{}", aligned(&c, &CPU_WIDTHS));
@@ -152,13 +160,23 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
          hyper server answering the same bytes to the same wrk script, L_work = the endpoint's own work \
          alone, where it has some (upload: temporary file, write, fsync, rename; login: argon2 checks, on as \
          many threads as the server runs them), limit = 1/(1/L_db + 1/L_http [+ 1/L_work]), ratio = req/s ÷ \
-         limit.\n",
-        if quick { "`cargo xtask bench --quick`, 1 s per run" } else { "`cargo xtask bench`, 5 s per run" }
+         limit. The {} rows: the server with `db_pooler = \"transaction\"` through PgBouncer in transaction \
+         mode, their L_db pgbench through the same PgBouncer sending each statement unnamed (`-M extended`).\n",
+        if quick { "`cargo xtask bench --quick`, 1 s per run" } else { "`cargo xtask bench`, 5 s per run" },
+        pooler::NAME
     );
     let _ = writeln!(md, "| {} |", HEAD.join(" | "));
     let _ = writeln!(md, "|{}", "---|".repeat(HEAD.len()));
     for r in rows {
         let _ = writeln!(md, "| {} |", cells(r).join(" | "));
+    }
+    let pairs = pooler_pairs(rows);
+    if !pairs.is_empty() {
+        let _ =
+            writeln!(md, "\n{POOLER_TITLE}\n\n| {} |\n|{}", POOLER_HEAD.join(" | "), "---|".repeat(POOLER_HEAD.len()));
+        for p in &pairs {
+            let _ = writeln!(md, "| {} |", p.join(" | "));
+        }
     }
     let _ = writeln!(md, "\n{CPU_TITLE}\n\n| {} |\n|{}", CPU_HEAD.join(" | "), "---|".repeat(CPU_HEAD.len()));
     for c in rows.iter().filter_map(cpu_cells) {
@@ -178,44 +196,93 @@ pub fn write(dir: &Path, rows: &[Row], rss: &[Memory], machine: &str, quick: boo
     chart(&dir.join("chart.svg"), rows)
 }
 
+const POOLER_TITLE: &str = "Through PgBouncer: each postgres+pgbouncer row against the postgres row of the same \
+     endpoint and connections. ÷ = pooled ÷ direct; each ratio is that row's req/s ÷ its own limit.";
+
+const POOLER_HEAD: [&str; 10] = [
+    "endpoint",
+    "conns",
+    "direct req/s",
+    "pooled req/s",
+    "req/s ÷",
+    "direct L_db",
+    "pooled L_db",
+    "L_db ÷",
+    "direct ratio",
+    "pooled ratio",
+];
+
+const POOLER_WIDTHS: [usize; 10] = [8, 5, 12, 12, 7, 11, 11, 6, 12, 12];
+
+/// Each pooler row with the direct row of its endpoint and connections, as cells.
+fn pooler_pairs(rows: &[Row]) -> Vec<[String; 10]> {
+    let opt = |v: Option<f64>, digits: usize| v.map_or_else(|| "–".into(), |v| format!("{v:.digits$}"));
+    let quotient = |a: Option<f64>, b: Option<f64>| a.zip(b).filter(|&(_, b)| b > 0.0).map(|(a, b)| a / b);
+    rows.iter()
+        .filter(|p| p.db == pooler::NAME)
+        .filter_map(|p| {
+            let d = rows
+                .iter()
+                .find(|d| d.db == "postgres" && d.endpoint == p.endpoint && d.concurrency == p.concurrency)?;
+            Some([
+                p.endpoint.clone(),
+                p.concurrency.to_string(),
+                format!("{:.0}", d.rps),
+                format!("{:.0}", p.rps),
+                opt(quotient(Some(p.rps), Some(d.rps)), 2),
+                opt(d.l_db, 0),
+                opt(p.l_db, 0),
+                opt(quotient(p.l_db, d.l_db), 2),
+                opt(d.ratio, 2),
+                opt(p.ratio, 2),
+            ])
+        })
+        .collect()
+}
+
 const CPU_TITLE: &str = "Where the CPU goes, in µs of CPU per request: in the server's run, the server, the \
-     database (PostgreSQL's processes; SQLite's work is inside the server) and wrk; in L_db's run, the \
-     database and its client (pgbench, or the SQLite limit's threads); in L_http's run, the bare server \
-     and wrk. idle % is the machine's idle share in that run. CPU ratio = (L_db's + L_http's CPU) ÷ the \
+     database (PostgreSQL's processes; SQLite's work is inside the server), PgBouncer (the postgres+pgbouncer \
+     rows) and wrk; in L_db's run, the database, PgBouncer and the client (pgbench, or the SQLite limit's \
+     threads); in L_http's run, the bare server and wrk. idle % is the machine's idle share in that run. CPU ratio = (L_db's + L_http's CPU) ÷ the \
      server run's CPU (not for login and upload, whose L_work is not in it): where every run keeps the \
      cores busy, the costs add as in the limit, and this is the ratio that CPU alone allows.";
 
-const CPU_HEAD: [&str; 12] = [
+const CPU_HEAD: [&str; 14] = [
     "endpoint",
     "db",
     "conns",
     "server",
     "database",
+    "pgbouncer",
     "wrk",
     "idle %",
     "L_db: database",
+    "pgbouncer",
     "client",
     "idle %",
     "L_http",
     "CPU ratio",
 ];
 
-const CPU_WIDTHS: [usize; 12] = [8, 8, 5, 7, 9, 6, 7, 15, 7, 7, 7, 9];
+const CPU_WIDTHS: [usize; 14] = [8, 8, 5, 7, 9, 9, 6, 7, 15, 9, 7, 7, 7, 9];
 
 /// A row's CPU split, where it has its three runs.
-fn cpu_cells(r: &Row) -> Option<[String; 12]> {
+fn cpu_cells(r: &Row) -> Option<[String; 14]> {
     let (run, db, http) = (r.cpu?, r.l_db_cpu?, r.l_http_cpu?);
     let us = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
-    let total = |s: Split| s.server_us.unwrap_or(0.0) + s.database_us.unwrap_or(0.0) + s.load_us;
+    let total =
+        |s: Split| s.server_us.unwrap_or(0.0) + s.database_us.unwrap_or(0.0) + s.pooler_us.unwrap_or(0.0) + s.load_us;
     Some([
         r.endpoint.clone(),
         r.db.to_string(),
         r.concurrency.to_string(),
         us(run.server_us),
         us(run.database_us),
+        us(run.pooler_us),
         us(Some(run.load_us)),
         format!("{:.0}", run.idle_pct),
         us(db.database_us),
+        us(db.pooler_us),
         us(Some(db.load_us)),
         format!("{:.0}", db.idle_pct),
         us(Some(total(http))),
@@ -231,6 +298,7 @@ fn split_json(s: Split) -> serde_json::Value {
     serde_json::json!({
         "server": s.server_us.map(|v| round(v, 1)),
         "database": s.database_us.map(|v| round(v, 1)),
+        "pooler": s.pooler_us.map(|v| round(v, 1)),
         "load": round(s.load_us, 1),
         "idle_pct": round(s.idle_pct, 1),
     })
