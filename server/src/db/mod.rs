@@ -39,7 +39,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 /// `db!(pool, module::function(args…))`: checks a connection out of `pool` and runs the query
 /// function of the pool's backend on it (`sqlite::<module>::<function>` or
 /// `postgres::<module>::<function>`). Evaluates to `Result<T, DbError>`, the error sorted by the
-/// backend (`sqlite::failure`, `postgres::outcome`).
+/// backend (`sqlite::failure`, `postgres::outcome`). On SQLite it runs again while another
+/// connection holds a lock it needs (`sqlite::Retry`): the arguments are evaluated for each
+/// attempt.
 ///
 /// `db!(shared: pool, module::function(args…))`: on PostgreSQL, runs it on one of the
 /// connections many requests use at once (the function takes a `Shared` connection) — for
@@ -69,12 +71,18 @@ macro_rules! db {
     };
     ($pool:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
         match $pool {
-            $crate::db::Pool::Sqlite(pool, _) => match pool.get().await {
-                Ok(mut conn) => $crate::db::sqlite::$module::$function(&mut *conn, $($arg),*)
-                    .await
-                    .map_err($crate::db::sqlite::failure),
-                Err(e) => Err($crate::db::DbError::from(e)),
-            },
+            $crate::db::Pool::Sqlite(pool, writer) => {
+                let mut retry = $crate::db::sqlite::Retry::new(writer.busy_timeout());
+                loop {
+                    let result = match pool.get().await {
+                        Ok(mut conn) => $crate::db::sqlite::$module::$function(&mut *conn, $($arg),*).await,
+                        Err(e) => break Err($crate::db::DbError::from(e)),
+                    };
+                    if let Some(outcome) = retry.settle(result).await {
+                        break outcome;
+                    }
+                }
+            }
             $crate::db::Pool::Postgres(pool, _) => match $crate::db::postgres::checkout_live(pool).await {
                 Ok(mut conn) => {
                     let result = $crate::db::postgres::$module::$function(&mut *conn, $($arg),*).await;

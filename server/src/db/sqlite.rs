@@ -24,18 +24,20 @@ mod queries;
 // Every query module, as `db::<backend>::<resource>`.
 pub use queries::*;
 
-/// A SQLite connection: diesel's synchronous one, its statements run on tokio's blocking threads
-/// (pooled connections) or where the caller is (the writer's: [`Writer`]).
+/// A SQLite connection: diesel's synchronous one, its statements run where the caller is (the
+/// server's: the pooled readers and the [`Writer`]) or on tokio's blocking threads (the
+/// migrations', the backup's).
 pub type Conn = SyncConnectionWrapper<diesel::SqliteConnection, Runner>;
 
-/// Where a connection's statements run. Only [`Writer`] makes one that runs them inline, on a
-/// connection whose statements never wait for a lock.
+/// Where a connection's statements run. Only [`open_inline`] makes one that runs them inline,
+/// on a connection whose statements never wait for a lock.
 pub struct Runner(Place);
 
 enum Place {
-    /// Each statement on tokio's blocking pool: the pooled connections, used from async tasks.
+    /// Each statement on tokio's blocking pool: connections that may wait for a lock.
     Blocking,
-    /// Each statement on the calling thread, a runtime worker: the writer's connection.
+    /// Each statement on the calling thread, a runtime worker: a connection with a busy timeout
+    /// of zero, whose statements are SQLite's work in memory and the page cache.
     Inline,
 }
 
@@ -112,9 +114,89 @@ fn path_of(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)
 }
 
+/// Sets SQLite up for this process, once, before its first connection: its memory statistics
+/// off (`SQLITE_CONFIG_MEMSTATUS`), and the planner stability guarantee on for every connection
+/// ([`sqlite_plans`]).
+///
+/// Why the statistics: with them on (the bundled build's default) every allocation SQLite makes
+/// — each value of each row read — takes one mutex for the whole process, and the runtime's
+/// threads reading at once queued on it (`docs/performance.md`). Nothing here reads them.
+pub fn configure_sqlite() {
+    static CONFIGURE: std::sync::Once = std::sync::Once::new();
+    CONFIGURE.call_once(|| {
+        // SAFETY: an option that takes one int. The server opens every connection after this;
+        // in a process that opened one before (a test's own), SQLite refuses it (SQLITE_MISUSE)
+        // and nothing changes.
+        unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
+    });
+    sqlite_plans::enable_for_new_connections();
+}
+
+/// Opens a connection whose statements run inline, on the runtime thread that runs them: the
+/// server's readers and its writer.
+///
+/// Why: a statement here is SQLite's work in memory and the page cache, and a hop to a blocking
+/// thread and back for each one cost more than that work (`docs/performance.md`). That holds only
+/// while no statement waits for a lock, so its busy timeout is zero: a statement that meets
+/// another connection's lock fails at once having done nothing, and is run again after a pause
+/// spent asleep on the runtime ([`Retry`]). Its set-up, which may wait for a lock as any
+/// connection's does (setting WAL mode), runs on a blocking thread first.
+pub(super) async fn open_inline(path: &str, busy_timeout: Duration) -> Result<Conn, String> {
+    let path = path.to_owned();
+    let conn = tokio::task::spawn_blocking(move || {
+        use diesel::connection::SimpleConnection as _;
+        configure_sqlite();
+        let mut conn = <diesel::SqliteConnection as diesel::Connection>::establish(&path).map_err(|e| e.to_string())?;
+        conn.batch_execute(&pragmas(busy_timeout)).map_err(|e| e.to_string())?;
+        conn.batch_execute("PRAGMA busy_timeout = 0").map_err(|e| e.to_string())?;
+        Ok::<_, String>(conn)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    Ok(Conn::with_runtime(conn, Runner(Place::Inline)))
+}
+
+/// A statement's attempts while another connection holds a lock it needs: it is run again after
+/// a pause, until it succeeds or `sqlite_busy_timeout_ms` has passed since the first. Safe to run
+/// again: a failed statement changed nothing, and every write is one statement or one
+/// transaction, rolled back when it fails. A write meets another process's write lock; a read,
+/// in WAL mode, only a connection recovering the WAL after a crash.
+pub struct Retry {
+    busy_timeout: Duration,
+    started: std::time::Instant,
+    attempts: usize,
+}
+
+/// The pauses between attempts: SQLite's own busy handler's (`sqliteDefaultBusyCallback`), the
+/// last one repeated.
+const PAUSES_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+impl Retry {
+    pub fn new(busy_timeout: Duration) -> Retry {
+        Retry { busy_timeout, started: std::time::Instant::now(), attempts: 0 }
+    }
+
+    /// The outcome of the attempt whose `result` this is, its error sorted ([`failure`]); or
+    /// `None` after a pause, when it is to run again.
+    pub async fn settle<T>(&mut self, result: QueryResult<T>) -> Option<Result<T, super::DbError>> {
+        let e = match result {
+            Ok(value) => return Some(Ok(value)),
+            Err(e) => e,
+        };
+        let left = self.busy_timeout.saturating_sub(self.started.elapsed());
+        if is_locked(&e) && !left.is_zero() {
+            let pause = PAUSES_MS[self.attempts.min(PAUSES_MS.len() - 1)];
+            self.attempts += 1;
+            tokio::time::sleep(Duration::from_millis(pause).min(left)).await;
+            return None;
+        }
+        Some(Err(failure(e)))
+    }
+}
+
 /// Opens a connection the way every SQLite connection of the server is opened.
 async fn establish(path: &str, busy_timeout: Duration) -> diesel::ConnectionResult<Conn> {
-    sqlite_plans::enable_for_new_connections();
+    configure_sqlite();
     let conn = Conn::establish(path).await?;
     configure(conn, busy_timeout).await
 }
@@ -148,7 +230,11 @@ pub(super) fn connect(url: &str, options: &PoolOptions) -> anyhow::Result<Pool> 
     create_folder(url)?;
     let busy_timeout = options.sqlite_busy_timeout;
     let mut config = ManagerConfig::default();
-    config.custom_setup = Box::new(move |url| Box::pin(establish(path_of(url), busy_timeout)));
+    // The readers: their statements run inline, like the writer's.
+    config.custom_setup = Box::new(move |url| {
+        let path = path_of(url).to_owned();
+        Box::pin(async move { open_inline(&path, busy_timeout).await.map_err(diesel::ConnectionError::BadConnection) })
+    });
     let pool = super::pool_builder(options).build_unchecked(Manager::new_with_config(url, config));
     let writer = std::sync::Arc::new(Writer::new(path_of(url), busy_timeout, options.connection_timeout));
     start_checkpoints(&writer, busy_timeout);

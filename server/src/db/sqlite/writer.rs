@@ -21,11 +21,11 @@
 //! copied the whole WAL starts it afresh and syncs its new header (`walFrames` in SQLite's
 //! `wal.c`), at most once per checkpoint.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::result::QueryResult;
 
-use super::{failure, is_locked, pragmas, sqlite_plans, Conn, Place, Runner};
+use super::{open_inline, Conn, Retry};
 use crate::db::DbError;
 
 pub struct Writer {
@@ -37,10 +37,6 @@ pub struct Writer {
     wait: Duration,
 }
 
-/// The pauses between a write's attempts while another process holds the write lock: SQLite's
-/// own busy handler's (`sqliteDefaultBusyCallback`), the last one repeated.
-const PAUSES_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
-
 impl Writer {
     /// The writer of the database file at `path`; its connection opens on first use.
     pub(super) fn new(path: &str, busy_timeout: Duration, wait: Duration) -> Writer {
@@ -51,6 +47,12 @@ impl Writer {
         &self.path
     }
 
+    /// How long a statement keeps trying while another connection holds a lock it needs
+    /// (`sqlite_busy_timeout_ms`).
+    pub fn busy_timeout(&self) -> Duration {
+        self.busy_timeout
+    }
+
     /// This write's turn on the writer connection, once the writes queued before it are done:
     /// `db!(write: …)` runs the write with `Turn::conn` and hands its result to
     /// `Turn::settle`, again until that says it is settled.
@@ -58,28 +60,14 @@ impl Writer {
         let guard = tokio::time::timeout(self.wait, self.conn.lock())
             .await
             .map_err(|_| DbError::Unavailable("timed out waiting for the writer connection".to_owned()))?;
-        Ok(Turn { writer: self, guard, started: Instant::now(), attempts: 0 })
+        Ok(Turn { writer: self, guard, retry: Retry::new(self.busy_timeout) })
     }
 
-    /// Opens the writer's connection on a blocking thread, where its set-up may wait for a lock
-    /// as any connection's does, then sets its busy timeout to zero: from here on its statements
-    /// run on runtime threads.
+    /// Opens the writer's connection (`open_inline`).
     async fn open(&self) -> Result<Conn, DbError> {
-        let unavailable = |e: String| DbError::Unavailable(format!("opening the writer connection: {e}"));
-        let (path, busy_timeout) = (self.path.clone(), self.busy_timeout);
-        let conn = tokio::task::spawn_blocking(move || {
-            use diesel::connection::SimpleConnection as _;
-            sqlite_plans::enable_for_new_connections();
-            let mut conn =
-                <diesel::SqliteConnection as diesel::Connection>::establish(&path).map_err(|e| e.to_string())?;
-            conn.batch_execute(&pragmas(busy_timeout)).map_err(|e| e.to_string())?;
-            conn.batch_execute("PRAGMA busy_timeout = 0").map_err(|e| e.to_string())?;
-            Ok::<_, String>(conn)
-        })
-        .await
-        .map_err(|e| unavailable(e.to_string()))?
-        .map_err(unavailable)?;
-        Ok(Conn::with_runtime(conn, Runner(Place::Inline)))
+        open_inline(&self.path, self.busy_timeout)
+            .await
+            .map_err(|e| DbError::Unavailable(format!("opening the writer connection: {e}")))
     }
 }
 
@@ -94,8 +82,7 @@ impl Writer {
 pub struct Turn<'a> {
     writer: &'a Writer,
     guard: tokio::sync::MutexGuard<'a, Option<Conn>>,
-    started: Instant,
-    attempts: usize,
+    retry: Retry,
 }
 
 impl Turn<'_> {
@@ -110,31 +97,21 @@ impl Turn<'_> {
     /// The outcome of the write whose `result` this is, its error sorted ([`super::failure`]); or
     /// `None` after a pause, when the write is to run again.
     pub async fn settle<T>(&mut self, result: QueryResult<T>) -> Option<Result<T, DbError>> {
-        let e = match result {
-            Ok(value) => return Some(Ok(value)),
-            Err(e) => e,
-        };
-        let left = self.writer.busy_timeout.saturating_sub(self.started.elapsed());
-        if is_locked(&e) && !left.is_zero() {
-            let pause = PAUSES_MS[self.attempts.min(PAUSES_MS.len() - 1)];
-            self.attempts += 1;
-            tokio::time::sleep(Duration::from_millis(pause).min(left)).await;
-            return None;
-        }
-        if let Some(conn) = self.guard.as_mut() {
-            if diesel_async::pooled_connection::PoolableConnection::is_broken(conn) {
-                // Left inside a transaction: the next write gets a fresh connection.
-                *self.guard = None;
+        let outcome = self.retry.settle(result).await?;
+        if outcome.is_err() {
+            if let Some(conn) = self.guard.as_mut() {
+                if diesel_async::pooled_connection::PoolableConnection::is_broken(conn) {
+                    // Left inside a transaction: the next write gets a fresh connection.
+                    *self.guard = None;
+                }
             }
         }
-        Some(Err(failure(e)))
+        Some(outcome)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use diesel::connection::SimpleConnection as _;
     use diesel::Connection as _;
     use diesel_migrations::MigrationHarness as _;
@@ -143,16 +120,24 @@ mod tests {
     use crate::db::rows::{NewUser, UserChange};
     use crate::db::{db, Pool};
 
-    /// A pool on a new, migrated database file in `dir` whose writer keeps trying for
-    /// `busy_timeout`, and another process's connection to the file (as the CLI's would be).
+    /// The server's pool on a new, migrated database file in `dir`, whose statements keep trying
+    /// for `busy_timeout`, and another process's connection to the file (as the CLI's would be).
     fn pool_and_other(dir: &tempfile::TempDir, busy_timeout: Duration) -> (Pool, diesel::SqliteConnection) {
         let path = dir.path().join("db.sqlite").to_str().unwrap().to_owned();
         let mut other = diesel::SqliteConnection::establish(&path).unwrap();
         other.batch_execute("PRAGMA journal_mode = WAL").unwrap();
         other.run_pending_migrations(super::super::MIGRATIONS).unwrap();
-        let pool = bb8::Pool::builder().build_unchecked(super::super::Manager::new(path.clone()));
-        let writer = Writer::new(&path, busy_timeout, Duration::from_secs(30));
-        (Pool::Sqlite(pool, Arc::new(writer)), other)
+        let options = crate::db::PoolOptions {
+            max_size: 2,
+            read_connections: 1,
+            connection_timeout: Duration::from_secs(30),
+            sqlite_busy_timeout: busy_timeout,
+            sslmode: crate::db::postgres::tls::SslMode::Disable,
+            sslrootcert: String::new(),
+            pooler: crate::db::postgres::Pooler::None,
+            log: None,
+        };
+        (super::super::connect(&path, &options).unwrap(), other)
     }
 
     fn user(name: &'static str) -> NewUser<'static> {

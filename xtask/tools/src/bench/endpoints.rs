@@ -56,6 +56,9 @@ pub fn run(quick: bool, only: Option<String>) -> Result<()> {
     if cfg!(debug_assertions) {
         bail!("the benchmark measures release builds: run it as `cargo xtask bench`, which builds one");
     }
+    // Before this process's first SQLite connection (the seeding): SQLite's L_db runs on SQLite
+    // configured as the server configures it.
+    server::db::sqlite::configure_sqlite();
     let server_bin = crate::build_server(true)?;
     if Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
         bail!("wrk is not installed: `apt-get install wrk` (Debian's package), then run again");

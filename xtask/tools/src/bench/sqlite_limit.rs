@@ -1,10 +1,12 @@
 //! L_db for SQLite: what pgbench is for PostgreSQL. Each endpoint's statements — the server's,
 //! as diesel spells them on SQLite, in the same transactions — run against the benchmark's own
 //! database file by as many threads as connections, each with a connection of its own opened
-//! with the server's pragmas, and no HTTP. Prepared statements are cached per connection, as the
-//! server's are. A write transaction starts with `BEGIN IMMEDIATE` (SQLite's advice for writers:
-//! it takes the write lock first, so a waiting writer is queued by the busy handler instead of
-//! failing half-way).
+//! with the server's pragmas, on SQLite configured as the server configures it
+//! (`server::db::sqlite::configure_sqlite`, called as the bench starts), and no HTTP. Unlike the
+//! server's, each statement is prepared for each execution (diesel never caches a `sql_query`):
+//! this understates what SQLite can do. A write transaction starts with `BEGIN IMMEDIATE`
+//! (SQLite's advice for writers: it takes the write lock first, so a waiting writer is queued by
+//! the busy handler instead of failing half-way).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
