@@ -8,7 +8,7 @@
 //! cluster. It cannot be handed a listening socket, and with port 0 it never says which port it
 //! got, so its port is picked free and tried again if it was taken meanwhile.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -153,9 +153,6 @@ impl Bouncer {
         std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
     }
 
-    pub fn folder(&self) -> PathBuf {
-        self.dir.path().to_owned()
-    }
 }
 
 impl Drop for Bouncer {

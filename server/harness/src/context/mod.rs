@@ -46,12 +46,6 @@ pub enum DbKind {
     PgBouncer,
 }
 
-impl DbKind {
-    /// Whether it is PostgreSQL, directly or not.
-    pub fn is_postgres(self) -> bool {
-        self != DbKind::Sqlite
-    }
-}
 
 /// Where a test's server keeps uploads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
