@@ -152,7 +152,6 @@ impl Bouncer {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
     }
-
 }
 
 impl Drop for Bouncer {

@@ -46,7 +46,6 @@ pub enum DbKind {
     PgBouncer,
 }
 
-
 /// Where a test's server keeps uploads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
