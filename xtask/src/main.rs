@@ -99,7 +99,8 @@ enum Command {
     #[command(disable_help_flag = true)]
     Contract(Forwarded),
     /// Benchmark every endpoint of the release server against the limits of its database and HTTP
-    /// work, measured in the same run (needs wrk and PostgreSQL) [xtask-tools, release build].
+    /// work, measured in the same run (needs wrk and PostgreSQL; PgBouncer for its pooler rows)
+    /// [xtask-tools, release build].
     #[command(disable_help_flag = true)]
     Bench(Forwarded),
     /// Mixed load on the live server (not in CI): 0 errors and memory flat, or it fails [xtask-tools].

@@ -29,7 +29,8 @@ enum Command {
         doc: Option<PathBuf>,
     },
     /// Benchmark every endpoint of the release server on PostgreSQL and SQLite against the limits
-    /// of its database and HTTP work, measured in the same run (needs wrk and PostgreSQL).
+    /// of its database and HTTP work, measured in the same run (needs wrk and PostgreSQL; PgBouncer
+    /// for its postgres+pgbouncer rows).
     Bench {
         /// A short run (1 s per measurement, a couple of minutes) that still covers every endpoint.
         #[arg(long)]
