@@ -91,21 +91,21 @@ pub fn run(args: &Args, base: &Path) -> Result<()> {
         return try_build(&[(doc, shown)]);
     }
     let out = match (&args.out, &args.doc) {
-        (Some(out), _) => Some(base.join(out)),
-        (None, None) => Some(root().join(DEFAULT_INTERFACE)),
+        (Some(out), _) => base.join(out),
+        // The project's, as `cargo xtask openapi` writes it (one header, one command).
+        (None, None) => return write_project(args.check),
         (None, Some(_)) if args.check => bail!("--check needs --out"),
-        (None, Some(_)) => None,
+        (None, Some(_)) => {
+            let generated = generate(&doc, &shown, &command_line(args))?;
+            warn(&generated);
+            print!("{}", generated.source);
+            return Ok(());
+        }
     };
     let command = command_line(args);
     let generated = generate(&doc, &shown, &command)?;
     warn(&generated);
-    match out {
-        Some(path) => codegen::write_or_check(&path, &generated.source, args.check, &command),
-        None => {
-            print!("{}", generated.source);
-            Ok(())
-        }
-    }
+    codegen::write_or_check(&out, &generated.source, args.check, &command)
 }
 
 /// `cargo xtask interface --build` on these docs: fails with the differences no warning explains.
@@ -154,7 +154,7 @@ pub fn build_and_compare(docs: &[(PathBuf, String)]) -> Result<Vec<Outcome>> {
         let g = generate(doc, shown, "cargo xtask interface --build")?;
         let stem = doc.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let trait_name = interface::trait_name(&stem);
-        let macro_module = format!("{}_mod", snake_of(&trait_name));
+        let macro_module = interface::trait_module(&trait_name);
         codegen::write_or_check(&dir.join(format!("src/doc{i}.rs")), &g.source, false, "")?;
         modules.push_str(&format!("// {shown}\n#[rustfmt::skip]\n#[allow(dead_code)]\nmod doc{i};\n"));
         specs.push_str(&format!(
@@ -224,18 +224,6 @@ fn manifest() -> String {
     )
 }
 
-/// `BackendApi` → `backend_api`: the name dropshot gives the trait's module (`backend_api_mod`).
-fn snake_of(pascal: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in pascal.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
 /// The command that makes this output, as a user would type it (named in its header).
 fn command_line(args: &Args) -> String {
     let mut s = String::from("cargo xtask interface");
@@ -256,11 +244,5 @@ mod tests {
         let args = Args { doc: Some("other.md".into()), out: Some("src/other.rs".into()), ..Args::default() };
         assert_eq!(command_line(&args), "cargo xtask interface --doc other.md --out src/other.rs");
         assert_eq!(command_line(&Args::default()), "cargo xtask interface");
-    }
-
-    #[test]
-    fn trait_modules_are_named_as_dropshot_names_them() {
-        assert_eq!(snake_of("BackendApi"), "backend_api");
-        assert_eq!(snake_of("TypesApi"), "types_api");
     }
 }

@@ -90,6 +90,12 @@ pub fn trait_name(stem: &str) -> String {
     }
 }
 
+/// The module dropshot's `api_description` macro makes for a trait, which holds its
+/// `stub_api_description`: `BackendApi` → `backend_api_mod`.
+pub fn trait_module(trait_name: &str) -> String {
+    format!("{}_mod", rust::snake(trait_name))
+}
+
 /// The overlay's file name beside a doc's: `backend-api.md` → `backend-api.server.toml`.
 pub fn overlay_file_name(doc_file_name: &str) -> String {
     let stem = doc_file_name.strip_suffix(".md").unwrap_or(doc_file_name);
@@ -426,6 +432,8 @@ mod tests {
     fn trait_names_end_in_api() {
         assert_eq!(trait_name("backend-api"), "BackendApi");
         assert_eq!(trait_name("types"), "TypesApi");
+        assert_eq!(trait_module("BackendApi"), "backend_api_mod");
+        assert_eq!(trait_module("TypesApi"), "types_api_mod");
         assert_eq!(overlay_file_name("backend-api.md"), "backend-api.server.toml");
     }
 
