@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use serde_json::Value;
 
 /// The differences between the doc (default: the project's) and the server, one per line as
 /// `DOC:LINE: what the doc says — what the server says`; empty when they agree.
@@ -14,7 +13,7 @@ pub fn differences(doc: Option<PathBuf>) -> Result<Vec<String>> {
         None => (xtask::root().join(xtask::DEFAULT_DOC), xtask::DEFAULT_DOC.to_owned()),
     };
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let differences = doc_dialect::contract::check(&text, &shown, &server_spec())
+    let differences = doc_dialect::contract::check(&text, &shown, &backend_api::openapi_json())
         .map_err(|d| anyhow::anyhow!("{d}{shown} does not convert; fix it first"))?;
     Ok(differences.iter().map(|d| format!("{shown}:{}: {} — {}", d.line, d.doc, d.server)).collect())
 }
@@ -31,10 +30,4 @@ pub fn run(doc: Option<PathBuf>) -> Result<()> {
     );
     println!("contract: the server's spec says what the doc says");
     Ok(())
-}
-
-/// The server's OpenAPI document, built from its API traits alone (no database), with its
-/// credentials and error codes, so that those are compared with the doc's too.
-pub fn server_spec() -> Value {
-    backend_api::openapi_json()
 }
