@@ -331,6 +331,11 @@ pub fn remove_abandoned(bin: &Path) {
     }
 }
 
+/// The database a URL of [`Cluster::url`]'s form names.
+pub fn database_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or(url)
+}
+
 /// Test clusters trade durability for speed: nothing in them must survive a power cut.
 pub const TEST_SETTINGS: [&str; 4] =
     ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=300"];

@@ -143,6 +143,12 @@ impl Bouncer {
         self.process.as_ref().map(ProcessGroup::id)
     }
 
+    /// A fresh database in `cluster` (the one it is in front of), as its clients reach it through
+    /// this PgBouncer: its URL.
+    pub fn create_database(&self, cluster: &Cluster) -> Result<String> {
+        Ok(self.url(pg::database_of(&cluster.create_database()?)))
+    }
+
     /// Its own clients' view of database `database`.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
@@ -174,8 +180,7 @@ pub fn test_database() -> String {
         unsafe { libc::atexit(stop_shared) };
         Mutex::new(Some(bouncer))
     });
-    let direct = pg::test_database();
-    let database = direct.rsplit('/').next().expect("a database URL ends with its name").to_owned();
     let shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    shared.as_ref().expect("the shared PgBouncer is running").url(&database)
+    let bouncer = shared.as_ref().expect("the shared PgBouncer is running");
+    pg::with_shared_cluster(|cluster| bouncer.create_database(cluster)).unwrap_or_else(|e| panic!("{e:#}"))
 }

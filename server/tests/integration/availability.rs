@@ -113,10 +113,7 @@ impl Outage {
     fn database(&self) -> String {
         tokio::task::block_in_place(|| match self {
             Outage::Postgres(cluster) => cluster.create_database().unwrap(),
-            Outage::PgBouncer(cluster, bouncer) => {
-                let direct = cluster.create_database().unwrap();
-                bouncer.url(direct.rsplit('/').next().unwrap())
-            }
+            Outage::PgBouncer(cluster, bouncer) => bouncer.create_database(cluster).unwrap(),
         })
     }
 

@@ -116,16 +116,15 @@ async fn twelve_instances_share_ten_postgresql_connections_through_a_pooler() {
     }
     const INSTANCES: usize = 12;
     const WRITES: usize = 15;
-    let (cluster, bouncer, database) = tokio::task::block_in_place(|| {
+    let (cluster, bouncer, url) = tokio::task::block_in_place(|| {
         let bin = pg::bin_dir().unwrap();
         let settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=30"];
         let cluster = pg::Cluster::start(&bin, &settings).unwrap();
-        let direct = cluster.create_database().unwrap();
-        let name = direct.rsplit('/').next().unwrap().to_owned();
         let bouncer = Bouncer::start(&cluster, Pooling { pool_size: 10, max_clients: 1000 }).unwrap();
-        (cluster, bouncer, name)
+        let url = bouncer.create_database(&cluster).unwrap();
+        (cluster, bouncer, url)
     });
-    let url = bouncer.url(&database);
+    let database = pg::database_of(&url).to_owned();
     let first = TestServer::start_on(&url, |c| {
         through_transaction_pooler(c);
         c.db_pool_size = 16;
